@@ -1,0 +1,155 @@
+"""`supportbot`: run the app, check its settings and connections, migrate, inspect the outbox."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.settings import Settings, describe_errors, load_settings
+
+SETUP_GUIDE = """\
+To create the Slack app: open https://api.slack.com/apps, choose "Create New App" then
+"From a manifest", paste app_manifest.yml from this repository, install the app to your
+workspace, and put its tokens in .env (copy .env.example; every setting is explained there).
+To see supportbot work without Slack or any token, run:  .venv/bin/supportbot demo"""
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValidationError as err:
+        print("supportbot: invalid settings:", file=sys.stderr)
+        for line in describe_errors(err):
+            print(f"  {line}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Migrate, then serve HTTP (and Socket Mode), with the scheduler unless told not to."""
+    from bot import logs, migrate
+    from bot.db import make_engine
+
+    settings = _settings()
+    logs.configure(settings.log_level, settings.log_format)
+    engine = make_engine(settings.database_url)
+    if not args.no_migrate:
+        migrate.upgrade(engine)
+    missing = settings.missing_for_run()
+    if missing:
+        print(
+            "supportbot: cannot start yet; set these variables (in the environment or .env):",
+            file=sys.stderr,
+        )
+        for line in missing:
+            print(f"  {line}", file=sys.stderr)
+        print(SETUP_GUIDE, file=sys.stderr)
+        return 2
+    from bot.main import build_runtime, serve
+
+    runtime = build_runtime(settings, scheduler=not args.no_scheduler, engine=engine)
+    serve(runtime, args.host or settings.host, args.port or settings.port)
+    return 0
+
+
+def cmd_check(_args: argparse.Namespace) -> int:
+    """Validate settings, then try every configured connection."""
+    from bot.main import check_connections
+
+    settings = _settings()
+    print("settings: ok")
+    results = check_connections(settings)
+    for name, ok, detail in results:
+        print(f"{name}: {'ok' if ok else 'FAILED'} - {detail}")
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    """Database migrations."""
+    from bot import migrate
+    from bot.db import make_engine
+
+    engine = make_engine(_settings().database_url)
+    if args.action == "upgrade":
+        migrate.upgrade(engine)
+        print(f"database at revision {migrate.current(engine)}")
+    else:
+        current = migrate.current(engine)
+        print(f"current: {current or 'none'}; newest: {migrate.head(engine)}")
+    return 0
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    """List the outbox backlog and dead letters, or put dead letters back in the queue."""
+    from bot import outbox
+    from bot.db import make_engine, session_factory, transaction
+    from bot.main import utcnow
+
+    factory = session_factory(make_engine(_settings().database_url))
+    with transaction(factory) as session:
+        if args.action == "retry":
+            if not args.all and not args.ids:
+                print("say which: supportbot outbox retry ID [ID ...]  or  --all", file=sys.stderr)
+                return 2
+            n = outbox.retry_dead(session, utcnow(), None if args.all else args.ids)
+            print(f"{n} dead letter(s) queued again")
+            return 0
+        counts = outbox.counts(session)
+        print("outbox: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "empty")
+        for title, statuses in (("backlog", ("pending", "sending")), ("dead letters", ("dead",))):
+            rows = outbox.listing(session, statuses, limit=args.limit)
+            print(f"\n{title} ({len(rows)} shown):")
+            for row in rows:
+                print(
+                    f"  #{row.id} {row.method} {row.channel} key={row.key} "
+                    f"attempts={row.attempts} error={row.last_error or '-'}"
+                )
+    return 0
+
+
+def cmd_demo(_args: argparse.Namespace) -> int:
+    """Run the app against the local simulators and show what people would see."""
+    from bot.main import run_demo
+
+    return run_demo()
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    top = argparse.ArgumentParser(prog="supportbot", description=__doc__)
+    subs = top.add_subparsers(dest="command", required=True)
+    run = subs.add_parser("run", help="migrate and serve the bot")
+    run.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    run.add_argument(
+        "--no-scheduler", action="store_true", help="serve requests only (extra web replicas)"
+    )
+    run.add_argument("--host")
+    run.add_argument("--port", type=int)
+    run.set_defaults(func=cmd_run)
+    subs.add_parser("check", help="validate settings and connections").set_defaults(func=cmd_check)
+    db = subs.add_parser("db", help="database migrations")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.set_defaults(func=cmd_db)
+    box = subs.add_parser("outbox", help="list or retry queued Slack messages")
+    box.add_argument("action", nargs="?", choices=["list", "retry"], default="list")
+    box.add_argument("ids", nargs="*", type=int)
+    box.add_argument("--all", action="store_true", help="retry every dead letter")
+    box.add_argument("--limit", type=int, default=50)
+    box.set_defaults(func=cmd_outbox)
+    subs.add_parser("demo", help="run against local simulators").set_defaults(func=cmd_demo)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `supportbot` command."""
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

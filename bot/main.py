@@ -1,0 +1,228 @@
+"""The composition root: builds settings, database, Bolt app, web app, scheduler and dispatcher.
+
+Nothing is built at import time; `supportbot` (bot.cli) calls these functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import uvicorn
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import inbox, outbox, welcome
+from bot.db import make_engine, session_factory, transaction
+from bot.settings import Settings
+from handlers.deps import Deps
+from handlers.slack.app import build_bolt_app
+from handlers.web import build_web_app
+from integrations.slack_delivery import Dispatcher, make_web_client
+from scheduling.leader import Leadership
+from scheduling.scheduler import Clockwork, InboxWorker
+
+log = logging.getLogger("supportbot")
+
+
+def utcnow() -> datetime:
+    """The wall clock, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Everything one process runs, wired together."""
+
+    settings: Settings
+    engine: Engine
+    factory: sessionmaker[Session]
+    client: WebClient
+    deps: Deps
+    bolt: App
+    web: Any
+    dispatcher: Dispatcher
+    leadership: Leadership
+    inbox_worker: InboxWorker
+    clockwork: Clockwork | None
+
+    def start(self) -> None:
+        """Start background work: the inbox worker, and the scheduler when enabled."""
+        if self.settings.support_channel:
+            with transaction(self.factory) as session:
+                welcome.announce(session, self.settings.support_channel, self.deps.clock())
+        self.inbox_worker.start()
+        if self.clockwork is not None:
+            self.clockwork.start()
+
+    def stop(self) -> None:
+        """Stop cleanly: in-flight deliveries finish, queued ones stay queued."""
+        self.inbox_worker.stop()
+        if self.clockwork is not None:
+            self.clockwork.stop()
+        else:
+            self.dispatcher.close()
+        self.engine.dispose()
+
+    def health(self) -> tuple[bool, dict[str, Any]]:
+        """(healthy, report) for /healthz."""
+        report: dict[str, Any] = {}
+        try:
+            with transaction(self.factory) as session:
+                session.execute(text("SELECT 1"))
+                boxes = outbox.counts(session)
+                events = inbox.counts(session)
+            report["database"] = {"ok": True, "backend": self.engine.dialect.name}
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            report["database"] = {"ok": False, "error": type(exc).__name__}
+            return False, report
+        clockwork = self.clockwork
+        report["scheduler"] = {
+            "running": bool(clockwork and clockwork.running),
+            "this_process_leads": self.leadership.is_leader if clockwork else False,
+            "leader": self.leadership.current(),
+            "last_tick": clockwork.last_tick.isoformat()
+            if clockwork and clockwork.last_tick
+            else None,
+        }
+        report["outbox"] = {
+            "backlog": boxes.get("pending", 0) + boxes.get("sending", 0),
+            "dead_letters": boxes.get("dead", 0),
+            "sent": boxes.get("sent", 0),
+        }
+        report["inbox"] = {"pending": events.get("pending", 0), "failed": events.get("failed", 0)}
+        return True, report
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utcnow,
+    scheduler: bool = True,
+    engine: Engine | None = None,
+) -> Runtime:
+    """Wire one process. `clock` is the app's notion of now (tests move it)."""
+    engine = engine or make_engine(settings.database_url)
+    factory = session_factory(engine)
+    client = make_web_client(
+        settings.secret("slack_bot_token") or "xoxb-unset", settings.slack_api_url
+    )
+    dispatcher = Dispatcher(
+        factory,
+        client,
+        max_attempts=settings.outbox_max_attempts,
+        channel_rate=settings.outbox_channel_rate,
+        batch_size=settings.outbox_batch_size,
+        clock=lambda: clock().timestamp(),
+    )
+    deps = Deps(settings=settings, factory=factory, clock=clock, wake_outbox=dispatcher.notify)
+    inbox_worker = InboxWorker(factory, clock, after=dispatcher.notify)
+    deps.wake_inbox = inbox_worker.wake
+    bolt = build_bolt_app(deps, client)
+    leadership = Leadership(engine)
+    web = build_web_app(deps, bolt, lambda: runtime.health())
+    clockwork = (
+        Clockwork(
+            factory,
+            leadership,
+            dispatcher,
+            tick_seconds=settings.scheduler_tick_seconds,
+            clock=clock,
+        )
+        if scheduler
+        else None
+    )
+    runtime = Runtime(
+        settings,
+        engine,
+        factory,
+        client,
+        deps,
+        bolt,
+        web,
+        dispatcher,
+        leadership,
+        inbox_worker,
+        clockwork,
+    )
+    return runtime
+
+
+class WebServer:
+    """uvicorn on a socket of our own, in a thread (tests, demo and benchmarks)."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self._socket]}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """`http://host:port` the server listens on."""
+        host, port = self._socket.getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> WebServer:
+        """Serve in the background; returns once the server accepts connections."""
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("web server did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+        self._socket.close()
+
+
+def check_connections(settings: Settings) -> list[tuple[str, bool, str]]:
+    """(name, ok, detail) for the database and every configured service."""
+    from integrations.connections import run_checks
+
+    return run_checks(settings)
+
+
+def run_demo() -> int:
+    """Run the real app against the local simulators and print what people would see."""
+    from integrations.simulators.demo import run_demo as demo
+
+    return demo()
+
+
+def serve(runtime: Runtime, host: str, port: int) -> None:
+    """Serve HTTP (and Socket Mode when configured) until Ctrl-C or SIGTERM."""
+    socket_mode = None
+    if runtime.settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        socket_mode = SocketModeHandler(runtime.bolt, runtime.settings.secret("slack_app_token"))
+        socket_mode.connect()
+        log.info("slack.socket_mode connected=true")
+    runtime.start()
+    log.info("supportbot.serving host=%s port=%d", host, port)
+    try:
+        uvicorn.run(
+            runtime.web, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
+        )
+    finally:
+        log.info("supportbot.stopping")
+        if socket_mode is not None:
+            socket_mode.close()
+        runtime.stop()

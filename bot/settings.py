@@ -1,0 +1,202 @@
+"""The one Settings object: read from the environment and `.env`, validated once, passed down."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+_EXAMPLES: dict[str, str] = {
+    "SLACK_BOT_TOKEN": "xoxb-1234-5678-abcdef",
+    "SLACK_SIGNING_SECRET": "8f7e6d5c4b3a29181716151413121110",
+    "SLACK_APP_TOKEN": "xapp-1-A0123-456-abcdef",
+    "SLACK_API_URL": SLACK_API_DEFAULT,
+    "DATABASE_URL": "postgresql://supportbot@db.internal/supportbot",
+    "JIRA_URL": "https://acme.atlassian.net",
+    "JIRA_EMAIL": "supportbot@acme.com",
+    "JIRA_PROJECT_KEY": "SUP",
+    "ZENDESK_URL": "https://acme.zendesk.com",
+    "ZENDESK_EMAIL": "supportbot@acme.com",
+    "SUPPORT_CHANNEL": "C0123ABCD",
+    "SUPPORT_LEADS": "U0123ABCD,U0456EFGH or S0123LEADS",
+    "PRODUCT_OWNERS": "U0123ABCD or S0123PRODUCT",
+    "PORT": "3000",
+    "TIMEZONE": "Europe/Berlin",
+    "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "json",
+    "SCHEDULER_TICK_SECONDS": "30",
+    "OUTBOX_MAX_ATTEMPTS": "8",
+    "OUTBOX_CHANNEL_RATE": "1.0",
+}
+
+_SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+
+
+class Settings(BaseSettings):
+    """Every setting the app reads. Field names are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = SLACK_API_DEFAULT
+    database_url: str = "sqlite:///supportbot.db"
+    jira_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: SecretStr | None = None
+    jira_project_key: str | None = None
+    jira_webhook_secret: SecretStr | None = None
+    zendesk_url: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: SecretStr | None = None
+    zendesk_webhook_secret: SecretStr | None = None
+    helpdesk_webhook_secret: SecretStr | None = None
+    support_channel: str | None = None
+    support_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    product_owners: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    host: str = "0.0.0.0"  # noqa: S104 - a server listens on all interfaces by default
+    port: int = Field(default=3000, ge=1, le=65535)
+    timezone: str = "UTC"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    scheduler_tick_seconds: float = Field(default=30.0, gt=0, le=3600)
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    outbox_channel_rate: float = Field(default=1.0, ge=0)
+    outbox_batch_size: int = Field(default=100, ge=1, le=1000)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("jira_url", "zendesk_url")
+    @classmethod
+    def _service_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("support_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not _SLACK_ID.match(value):
+            raise ValueError("must be a Slack channel id like C0123ABCD (not a #name)")
+        return value
+
+    @field_validator("support_leads", "product_owners", mode="before")
+    @classmethod
+    def _people(cls, value: object) -> list[str]:
+        if value is None or value == "":
+            return []
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+        ids = [str(item).strip() for item in items if str(item).strip()]
+        bad = [i for i in ids if not (_USER_ID.match(i) or _GROUP_ID.match(i))]
+        if bad:
+            raise ValueError(f"{', '.join(bad)} is not a Slack user id (U…) or user group id (S…)")
+        if sum(1 for i in ids if _GROUP_ID.match(i)) > 1:
+            raise ValueError("at most one user group id")
+        return ids
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    # ---- derived ----------------------------------------------------------------------------
+    @property
+    def socket_mode(self) -> bool:
+        """True when an app-level token is set: connect through Socket Mode."""
+        return self.slack_app_token is not None
+
+    @property
+    def jira_configured(self) -> bool:
+        """True when every Jira setting needed to call the API is present."""
+        return bool(self.jira_url and self.jira_email and self.jira_api_token)
+
+    @property
+    def zendesk_configured(self) -> bool:
+        """True when every Zendesk setting needed to call the API is present."""
+        return bool(self.zendesk_url and self.zendesk_email and self.zendesk_api_token)
+
+    def secret(self, name: str) -> str:
+        """The plain value of a secret setting, or '' when unset."""
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else ""
+
+    def missing_for_run(self) -> list[str]:
+        """Lines naming the settings `supportbot run` needs but does not have."""
+        problems = []
+        if self.slack_bot_token is None:
+            problems.append(
+                "SLACK_BOT_TOKEN: not set; the Bot User OAuth Token from your app's "
+                "OAuth & Permissions page (example: SLACK_BOT_TOKEN=xoxb-1234-5678-abcdef)"
+            )
+        if self.slack_signing_secret is None and not self.socket_mode:
+            problems.append(
+                "SLACK_SIGNING_SECRET: not set; the Signing Secret from your app's Basic "
+                "Information page (or set SLACK_APP_TOKEN=xapp-… to use Socket Mode)"
+            )
+        return problems
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per invalid setting: which variable, what is wrong, and an example."""
+    lines = []
+    for item in error.errors():
+        name = str(item["loc"][0]).upper() if item["loc"] else "SETTINGS"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        example = _EXAMPLES.get(name)
+        hint = f" (example: {name}={example})" if example else ""
+        lines.append(f"{name}: {message}{hint}")
+    return lines
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and `.env`; raises ValidationError when invalid."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,36 @@
+"""Build the Bolt app and register every listener module."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from handlers.deps import Deps
+from handlers.slack import commands, errors, events, home
+from handlers.slack.subcommands import Registry
+
+
+def build_bolt_app(deps: Deps, client: WebClient) -> App:
+    """A Bolt app that answers within Slack's 3 seconds and keeps work off the request path.
+
+    `process_before_response=True` makes the HTTP answer wait for the listener, so an event
+    is stored before Slack sees the 200; listeners do only fast database work before acking.
+    """
+    app = App(
+        client=client,
+        signing_secret=deps.settings.secret("slack_signing_secret") or "unset",
+        process_before_response=True,
+        token_verification_enabled=False,
+        request_verification_enabled=not deps.settings.socket_mode
+        or bool(deps.settings.slack_signing_secret),
+        logger=logging.getLogger("supportbot.bolt"),
+    )
+    registry = Registry()
+    errors.register(app)
+    commands.register(app, deps, registry)
+    events.register(app, deps)
+    home.register(app, deps)
+    app.supportbot_registry = registry  # type: ignore[attr-defined]
+    return app

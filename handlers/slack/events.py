@@ -1,0 +1,34 @@
+"""Events API listeners: store the event (deduplicated by event_id) and return at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+
+from bot import inbox
+from bot.db import transaction
+from bot.ids import Event
+from handlers.deps import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    """Store every subscribed event in the inbox; processing happens off the request path."""
+
+    def store(body: dict[str, Any]) -> None:
+        event = body.get("event") or {}
+        event_id = body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}"
+        with transaction(deps.factory) as session:
+            inbox.store(
+                session,
+                source="slack",
+                external_id=str(event_id),
+                event_type=str(event.get("type", "unknown")),
+                payload=body,
+                now=deps.clock(),
+            )
+        deps.wake_inbox()
+
+    for event_type in (Event.APP_HOME_OPENED,):
+        deps.listening.events.add(event_type)
+        app.event(event_type)(store)

@@ -1,0 +1,26 @@
+"""App Home interactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot import home
+from bot.db import transaction
+from bot.ids import Action
+from handlers.deps import Deps
+
+
+def register(app: App, deps: Deps) -> None:
+    """The Home tab's Refresh button."""
+    deps.listening.actions.add(Action.HOME_REFRESH)
+
+    @app.action(Action.HOME_REFRESH)
+    def refresh(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        action_ts = body["actions"][0].get("action_ts", "")
+        with transaction(deps.factory) as session:
+            home.request_home(session, user_id, deps.clock(), reason=f"refresh:{action_ts}")
+        deps.wake_outbox()

@@ -1,0 +1,82 @@
+"""`supportbot check`: try the database and each configured service, and say what works."""
+
+from __future__ import annotations
+
+from bot.settings import Settings
+
+
+def run_checks(settings: Settings) -> list[tuple[str, bool, str]]:
+    """(name, ok, detail) for the database, Slack, and Jira and Zendesk when configured."""
+    from bot import migrate
+    from bot.db import make_engine
+
+    results: list[tuple[str, bool, str]] = []
+    try:
+        engine = make_engine(settings.database_url)
+        current, newest = migrate.current(engine), migrate.head(engine)
+        detail = f"revision {current or 'none'}" + (
+            "" if current == newest else f" (run `supportbot db upgrade` to reach {newest})"
+        )
+        results.append(("database", current == newest, detail))
+    except Exception as exc:  # noqa: BLE001 - reported to the operator
+        results.append(("database", False, f"cannot connect: {type(exc).__name__}"))
+    results.append(_slack(settings))
+    if settings.jira_configured:
+        results.append(_jira(settings))
+    if settings.zendesk_configured:
+        results.append(_zendesk(settings))
+    return results
+
+
+def _slack(settings: Settings) -> tuple[str, bool, str]:
+    if settings.slack_bot_token is None:
+        return ("slack", False, "SLACK_BOT_TOKEN is not set")
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(
+        token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url, timeout=10
+    )
+    try:
+        who = client.auth_test()
+    except SlackApiError as err:
+        return ("slack", False, f"auth.test said {err.response.get('error')}")
+    except OSError as err:
+        return ("slack", False, f"cannot reach {settings.slack_api_url}: {type(err).__name__}")
+    return ("slack", True, f"connected as {who.get('user')} in team {who.get('team')}")
+
+
+def _jira(settings: Settings) -> tuple[str, bool, str]:
+    import requests
+
+    try:
+        response = requests.get(
+            f"{settings.jira_url}/rest/api/2/myself",
+            auth=(settings.jira_email or "", settings.secret("jira_api_token")),
+            timeout=10,
+        )
+    except requests.RequestException as err:
+        return ("jira", False, f"cannot reach {settings.jira_url}: {type(err).__name__}")
+    if response.status_code != 200:
+        return ("jira", False, f"HTTP {response.status_code} (check JIRA_EMAIL and JIRA_API_TOKEN)")
+    return ("jira", True, f"authenticated as {response.json().get('displayName', '?')}")
+
+
+def _zendesk(settings: Settings) -> tuple[str, bool, str]:
+    import requests
+
+    try:
+        response = requests.get(
+            f"{settings.zendesk_url}/api/v2/users/me.json",
+            auth=(f"{settings.zendesk_email}/token", settings.secret("zendesk_api_token")),
+            timeout=10,
+        )
+    except requests.RequestException as err:
+        return ("zendesk", False, f"cannot reach {settings.zendesk_url}: {type(err).__name__}")
+    if response.status_code != 200:
+        return (
+            "zendesk",
+            False,
+            f"HTTP {response.status_code} (check ZENDESK_EMAIL and ZENDESK_API_TOKEN)",
+        )
+    return ("zendesk", True, f"authenticated as {response.json()['user'].get('name', '?')}")

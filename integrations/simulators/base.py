@@ -1,0 +1,302 @@
+"""Shared HTTP plumbing for the Slack, Zendesk and Jira simulators.
+
+Each simulator is a threaded HTTP server on 127.0.0.1 with an ephemeral port, a route table,
+an in-memory state guarded by one lock, a log of the calls it answered, and failure injection
+(an HTTP status, a vendor error body, a delay) so tests can exercise outages over real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class SimRequest:
+    """One parsed request as a route handler sees it."""
+
+    method: str
+    path: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+    json: Any = None
+    form: dict[str, str] = field(default_factory=dict)
+    path_args: dict[str, str] = field(default_factory=dict)
+    # Every value of each query parameter, for repeated keys (`fields=a&fields=b`).
+    query: dict[str, list[str]] = field(default_factory=dict)
+
+    def header(self, name: str, default: str = "") -> str:
+        """A request header by case-insensitive name."""
+        return self.headers.get(name.lower(), default)
+
+    def args(self) -> dict[str, Any]:
+        """Query parameters, form fields and a JSON object body merged (body wins)."""
+        merged: dict[str, Any] = dict(self.params)
+        merged.update(self.form)
+        if isinstance(self.json, dict):
+            merged.update(self.json)
+        return merged
+
+
+@dataclass
+class SimResponse:
+    """What a route handler answers."""
+
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json; charset=utf-8"
+
+
+@dataclass
+class Failure:
+    """An injected failure: answer `times` requests to `route` with this instead."""
+
+    route: str
+    status: int = 500
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+    delay: float = 0.0
+    # When True the real handler still runs (the side effect happens) before the failure is
+    # answered: a lost response, as after a timeout or a crash between send and commit.
+    after_effect: bool = False
+
+
+@dataclass
+class Call:
+    """A request the simulator answered, for assertions."""
+
+    route: str
+    method: str
+    path: str
+    args: dict[str, Any]
+    status: int
+    response: Any
+    at: float
+
+
+Handler = Callable[[SimRequest], SimResponse]
+
+
+class SimulatorServer:
+    """A threaded loopback HTTP server with routes, a call log and failure injection."""
+
+    name = "simulator"
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self.lock = threading.RLock()
+        self._routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
+        self._failures: list[Failure] = []
+        self.calls: list[Call] = []
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---- routes ---------------------------------------------------------------------------
+    def route(self, method: str, pattern: str, name: str, handler: Handler) -> None:
+        """Register `handler` for `method` and a path pattern with `{name}` placeholders."""
+        regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$"
+        self._routes.append((method.upper(), re.compile(regex), name, handler))
+
+    # ---- lifecycle --------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT` of the running server."""
+        if self._server is None:
+            raise RuntimeError(f"{self.name} simulator is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> SimulatorServer:
+        """Bind an ephemeral loopback port and serve in a daemon thread."""
+        sim = self
+
+        class _Handler(_RequestHandler):
+            simulator = sim
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"{self.name}-sim", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- failure injection ------------------------------------------------------------------
+    def fail(
+        self,
+        route: str,
+        status: int = 500,
+        body: Any = None,
+        *,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+        after_effect: bool = False,
+    ) -> None:
+        """Answer the next `times` calls of `route` with `status` and `body` instead."""
+        with self.lock:
+            self._failures.append(
+                Failure(route, status, body, dict(headers or {}), times, delay, after_effect)
+            )
+
+    def clear_failures(self) -> None:
+        """Forget every pending injected failure."""
+        with self.lock:
+            self._failures.clear()
+
+    def _take_failure(self, route: str) -> Failure | None:
+        with self.lock:
+            for failure in self._failures:
+                if failure.route == route and failure.times > 0:
+                    failure.times -= 1
+                    if failure.times == 0:
+                        self._failures.remove(failure)
+                    return failure
+        return None
+
+    # ---- call log -----------------------------------------------------------------------------
+    def calls_to(self, route: str) -> list[Call]:
+        """The calls answered for one route, oldest first."""
+        with self.lock:
+            return [c for c in self.calls if c.route == route]
+
+    def reset_calls(self) -> None:
+        """Empty the call log."""
+        with self.lock:
+            self.calls.clear()
+
+    # ---- dispatch ---------------------------------------------------------------------------
+    def authenticate(self, request: SimRequest, route: str) -> SimResponse | None:
+        """Check credentials; return a response to refuse the request, or None to go on."""
+        return None
+
+    def handle(self, request: SimRequest) -> tuple[str, SimResponse]:
+        """Route a request, apply injected failures, and log the call."""
+        match: tuple[str, Handler] | None = None
+        for method, regex, name, handler in self._routes:
+            found = regex.match(request.path)
+            if found and method == request.method:
+                request.path_args = found.groupdict()
+                match = (name, handler)
+                break
+        if match is None:
+            return "", SimResponse(404, {"error": "not_found", "path": request.path})
+        name, handler = match
+        refused = self.authenticate(request, name)
+        if refused is not None:
+            return name, self._log(name, request, refused)
+        failure = self._take_failure(name)
+        if failure is not None:
+            if failure.delay:
+                time.sleep(failure.delay)
+            if failure.after_effect:
+                self._run(handler, request)
+            response = SimResponse(failure.status, failure.body, failure.headers)
+            return name, self._log(name, request, response)
+        return name, self._log(name, request, self._run(handler, request))
+
+    def _run(self, handler: Handler, request: SimRequest) -> SimResponse:
+        try:
+            return handler(request)
+        except SimError as err:
+            return err.response
+
+    def _log(self, name: str, request: SimRequest, response: SimResponse) -> SimResponse:
+        with self.lock:
+            self.calls.append(
+                Call(
+                    name,
+                    request.method,
+                    request.path,
+                    request.args(),
+                    response.status,
+                    response.body,
+                    self.clock(),
+                )
+            )
+        return response
+
+
+class SimError(Exception):
+    """Raised inside a route handler to answer with a prepared error response."""
+
+    def __init__(self, response: SimResponse) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    simulator: SimulatorServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        return  # quiet: tests read the call log instead
+
+    def _dispatch(self) -> None:
+        split = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        query = parse_qs(split.query, keep_blank_values=True)
+        params = {k: v[-1] for k, v in query.items()}
+        request = SimRequest(self.command, split.path, params, headers, body, query=query)
+        ctype = headers.get("content-type", "")
+        if body and "json" in ctype:
+            try:
+                request.json = json.loads(body)
+            except ValueError:
+                self._send(SimResponse(400, {"error": "invalid_json"}))
+                return
+        elif body and "x-www-form-urlencoded" in ctype:
+            request.form = {
+                k: v[-1] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()
+            }
+        _, response = self.simulator.handle(request)
+        self._send(response)
+
+    def _send(self, response: SimResponse) -> None:
+        if response.body is None:
+            payload = b""
+        elif isinstance(response.body, bytes):
+            payload = response.body
+        elif isinstance(response.body, str) and not response.content_type.startswith(
+            "application/json"
+        ):
+            payload = response.body.encode("utf-8")
+        else:
+            payload = json.dumps(response.body).encode("utf-8")
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        for key, value in response.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = _dispatch
+    do_POST = _dispatch
+    do_PUT = _dispatch
+    do_DELETE = _dispatch

@@ -1,0 +1,104 @@
+"""Who runs scheduled work: the holder of a PostgreSQL advisory lock, or the only SQLite process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+
+from sqlalchemy import Connection, Engine, text
+
+log = logging.getLogger("supportbot.leader")
+
+# An arbitrary constant shared by every replica of this app (fits in pg_locks.objid).
+LOCK_KEY = 727_270_001
+
+
+def identity() -> str:
+    """This process as other replicas see it: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Leadership:
+    """Tries to become leader each tick; holds a dedicated connection while it is."""
+
+    def __init__(self, engine: Engine, name: str | None = None) -> None:
+        self.engine = engine
+        self.name = name or identity()
+        self.single_process = engine.dialect.name != "postgresql"
+        self._conn: Connection | None = None
+        self._lock = threading.Lock()
+
+    def acquire(self) -> bool:
+        """True while this process leads (re-checks the lock connection each call)."""
+        if self.single_process:
+            return True
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute(text("SELECT 1"))
+                    return True
+                except Exception:  # noqa: BLE001 - a dead connection means the lock is gone
+                    log.warning("leader.lost name=%s", self.name)
+                    self._drop()
+            try:
+                conn = self.engine.connect()
+                conn.execute(
+                    text("SELECT set_config('application_name', :n, false)"),
+                    {"n": f"supportbot-leader {self.name}"[:63]},
+                )
+                got = conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}
+                ).scalar()
+                conn.commit()
+            except Exception:  # noqa: BLE001 - database down: not leader this tick
+                log.warning("leader.unavailable name=%s", self.name)
+                return False
+            if got:
+                self._conn = conn
+                log.info("leader.acquired name=%s", self.name)
+                return True
+            conn.close()
+            return False
+
+    @property
+    def is_leader(self) -> bool:
+        """Whether this process held the lock at the last check."""
+        return self.single_process or self._conn is not None
+
+    def current(self) -> str | None:
+        """The name of whichever process leads now (this one or another replica)."""
+        if self.single_process:
+            return self.name
+        if self._conn is not None:
+            return self.name
+        query = text(
+            "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'advisory' AND l.objid = :k AND l.granted LIMIT 1"
+        )
+        try:
+            with self.engine.connect() as conn:
+                found = conn.execute(query, {"k": LOCK_KEY}).scalar()
+        except Exception:  # noqa: BLE001 - health reporting only
+            return None
+        return str(found).removeprefix("supportbot-leader ") if found else None
+
+    def release(self) -> None:
+        """Give up leadership (on shutdown)."""
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+                    self._conn.commit()
+                except Exception:  # noqa: BLE001 - closing the connection releases it anyway
+                    log.debug("leader.unlock_failed name=%s", self.name)
+                self._drop()
+
+    def _drop(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:  # noqa: BLE001 - already broken
+                log.debug("leader.close_failed name=%s", self.name)
+            self._conn = None

@@ -1,0 +1,170 @@
+"""The process's clockwork: APScheduler ticks, leader-gated sweeps, dispatcher, inbox worker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.db import transaction
+from integrations.slack_delivery import Dispatcher
+from scheduling.leader import Leadership
+from scheduling.sweeps import inbox as inbox_sweep
+
+log = logging.getLogger("supportbot.scheduler")
+
+Sweep = Callable[[Session, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A sweep and when it runs: every `seconds`, or the tick interval when None."""
+
+    name: str
+    sweep: Sweep
+    seconds: float | None = None
+
+
+def default_jobs() -> list[Job]:
+    """Every sweep the leader runs."""
+    return [Job("inbox", inbox_sweep.sweep)]
+
+
+class InboxWorker:
+    """Processes stored events as soon as a handler says one arrived (in every process)."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        clock: Callable[[], datetime],
+        after: Callable[[], None],
+    ) -> None:
+        self.factory = factory
+        self.clock = clock
+        self.after = after
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="inbox", daemon=True)
+
+    def start(self) -> None:
+        """Start the worker thread."""
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Something was stored: process it now."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """Finish the current event and stop."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def run_until_idle(self) -> int:
+        """Process until nothing is due; returns how many events were looked at."""
+        seen = 0
+        while True:
+            with transaction(self.factory) as session:
+                result = inbox_sweep.sweep(session, self.clock())
+            looked = sum(result.values())
+            seen += looked
+            if looked:
+                self.after()
+            if result["done"] + result["ignored"] + result["failed"] == 0:
+                return seen
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.run_until_idle()
+            except Exception:  # noqa: BLE001 - the tick sweep picks the events up again
+                log.exception("inbox.worker_failed")
+
+
+class Clockwork:
+    """APScheduler ticks running leader-gated sweeps, and the outbox dispatcher thread."""
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        leadership: Leadership,
+        dispatcher: Dispatcher,
+        *,
+        tick_seconds: float,
+        clock: Callable[[], datetime],
+        jobs: list[Job] | None = None,
+    ) -> None:
+        self.factory = factory
+        self.leadership = leadership
+        self.dispatcher = dispatcher
+        self.tick_seconds = tick_seconds
+        self.clock = clock
+        self.jobs = jobs if jobs is not None else default_jobs()
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        self._stop = threading.Event()
+        self._dispatch_thread: threading.Thread | None = None
+        self.last_tick: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the scheduler is started."""
+        return bool(self.scheduler.running)
+
+    def start(self) -> None:
+        """Start ticking and delivering."""
+        for job in self.jobs:
+            self.scheduler.add_job(
+                self.run_job,
+                "interval",
+                args=[job],
+                seconds=job.seconds or self.tick_seconds,
+                id=job.name,
+                max_instances=1,
+                coalesce=True,
+                next_run_time=self.clock(),
+            )
+        self.scheduler.start()
+        self._dispatch_thread = threading.Thread(
+            target=self.dispatcher.run,
+            args=(self._stop,),
+            kwargs={"active": lambda: self.leadership.is_leader},
+            name="dispatcher",
+            daemon=True,
+        )
+        self._dispatch_thread.start()
+
+    def run_job(self, job: Job) -> dict[str, Any] | None:
+        """Run one sweep if this process leads; each sweep is one transaction."""
+        if not self.leadership.acquire():
+            return None
+        now = self.clock()
+        self.last_tick = now
+        with transaction(self.factory) as session:
+            summary = job.sweep(session, now)
+        if any(summary.values()):
+            log.info(
+                "sweep.done job=%s %s", job.name, " ".join(f"{k}={v}" for k, v in summary.items())
+            )
+            self.dispatcher.notify()
+        return summary
+
+    def stop(self) -> None:
+        """Stop ticking; in-flight deliveries finish, the rest stay queued."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        self._stop.set()
+        self.dispatcher.notify()
+        if self._dispatch_thread is not None:
+            self._dispatch_thread.join(timeout=15)
+        self.dispatcher.close()
+        self.leadership.release()
