@@ -91,6 +91,8 @@ class SimulatorServer:
     """A threaded loopback HTTP server with routes, a call log and failure injection."""
 
     name = "simulator"
+    # How often serve_forever checks for shutdown; stop() waits up to this long.
+    poll_interval = 0.05
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -126,7 +128,10 @@ class SimulatorServer:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"{self.name}-sim", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": self.poll_interval},
+            name=f"{self.name}-sim",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -251,6 +256,9 @@ class SimError(Exception):
 class _RequestHandler(BaseHTTPRequestHandler):
     simulator: SimulatorServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY each keep-alive response
+    # stalls ~40 ms on Nagle + delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return  # quiet: tests read the call log instead
