@@ -54,11 +54,15 @@ class Runtime:
     inbox_worker: InboxWorker
     clockwork: Clockwork | None
 
-    def start(self) -> None:
-        """Start background work: the inbox worker, and the scheduler when enabled."""
+    def announce(self) -> None:
+        """Queue the one-time welcome note in the support channel."""
         if self.settings.support_channel:
             with transaction(self.factory) as session:
                 welcome.announce(session, self.settings.support_channel, self.deps.clock())
+
+    def start(self) -> None:
+        """Start background work: the inbox worker, and the scheduler when enabled."""
+        self.announce()
         self.inbox_worker.start()
         if self.clockwork is not None:
             self.clockwork.start()
@@ -156,13 +160,21 @@ def build_runtime(
     return runtime
 
 
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket with Nagle's algorithm off (else keep-alive answers wait ~40 ms)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    return sock
+
+
 class WebServer:
     """uvicorn on a socket of our own, in a thread (tests, demo and benchmarks)."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = listening_socket(host, port)
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -146,6 +146,7 @@ class Dispatcher:
                 stats.dead += 1
             elif not o.not_attempted:
                 stats.retried += 1
+        stats.wake_in = self._wake_in(self.clock())
         return stats
 
     def _allowance(self, now: float) -> Callable[[str, str], int]:

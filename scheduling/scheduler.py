@@ -64,7 +64,8 @@ class InboxWorker:
         """Finish the current event and stop."""
         self._stop.set()
         self._wake.set()
-        self._thread.join(timeout=10)
+        if self._thread.ident is not None:
+            self._thread.join(timeout=10)
 
     def run_until_idle(self) -> int:
         """Process until nothing is due; returns how many events were looked at."""

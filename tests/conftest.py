@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -78,3 +79,22 @@ def engine(db_url: str) -> Iterator[Engine]:
 def factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions on the test database."""
     return session_factory(engine)
+
+
+@pytest.fixture
+def clock() -> Any:
+    """A frozen clock shared by the app and the simulators."""
+    from harness import Clock
+
+    return Clock()
+
+
+@pytest.fixture
+def app(db_url: str, clock: Any) -> Iterator[Any]:
+    """The app serving on loopback against a Slack simulator."""
+    from harness import start_app
+
+    running = start_app(db_url, clock=clock)
+    yield running
+    running.stop()
+    running.slack.stop()

@@ -8,8 +8,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-IO_LIBRARIES = {"slack_bolt", "slack_sdk", "fastapi", "starlette", "jira", "requests", "httpx",
-                "uvicorn", "apscheduler", "urllib3", "psycopg"}
+IO_LIBRARIES = {
+    "slack_bolt",
+    "slack_sdk",
+    "fastapi",
+    "starlette",
+    "jira",
+    "requests",
+    "httpx",
+    "uvicorn",
+    "apscheduler",
+    "urllib3",
+    "psycopg",
+}
 COMPOSITION_ROOTS = {"bot/main.py"}
 
 
@@ -57,8 +68,12 @@ def test_core_reads_no_clock_or_environment(path: Path) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [p for pkg in ("bot", "handlers", "integrations", "scheduling") for p in _modules(pkg)
-     if "migrations/versions" not in str(p)],
+    [
+        p
+        for pkg in ("bot", "handlers", "integrations", "scheduling")
+        for p in _modules(pkg)
+        if "migrations/versions" not in str(p)
+    ],
     ids=lambda p: str(p.relative_to(ROOT)),
 )
 def test_modules_stay_small(path: Path) -> None:

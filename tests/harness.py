@@ -1,0 +1,87 @@
+"""The app running for real on loopback, wired to the simulators, with a clock tests can move."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.main import Runtime, WebServer, build_runtime
+from bot.settings import Settings
+from integrations.simulators.driver import SlackDriver
+from integrations.simulators.slack import SlackSimulator
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+BOT_TOKEN = "xoxb-test-token"
+SUPPORT_CHANNEL = "C0SUPPORT"
+
+
+class Clock:
+    """Wall-clock time that stands still until a test moves it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime.now(UTC).replace(microsecond=0)
+
+    def now(self) -> datetime:
+        """The current (frozen) time."""
+        return self.current
+
+    def epoch(self) -> float:
+        """The current time in Unix seconds."""
+        return self.current.timestamp()
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by a timedelta's keyword arguments."""
+        self.current += timedelta(**delta)
+        return self.current
+
+
+@dataclass
+class App:
+    """A running app, its Slack simulator, a signed driver and the shared clock."""
+
+    runtime: Runtime
+    server: WebServer
+    slack: SlackSimulator
+    driver: SlackDriver
+    clock: Clock
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The app's base URL."""
+        return self.server.url
+
+    def settle(self) -> None:
+        """Process stored events, then deliver everything the outbox can send now."""
+        self.runtime.inbox_worker.run_until_idle()
+        self.runtime.dispatcher.drain(timeout=20)
+
+    def stop(self) -> None:
+        """Stop the server and the runtime."""
+        self.server.stop()
+        self.runtime.stop()
+
+
+def start_app(db_url: str, *, clock: Clock | None = None, **overrides: Any) -> App:
+    """Start the app on an ephemeral port against a fresh Slack simulator."""
+    clock = clock or Clock()
+    slack = SlackSimulator(token=BOT_TOKEN, clock=clock.epoch).start()
+    slack.add_user("U0AGENT", "agent", real_name="Ada Agent", tz="Europe/Berlin")
+    slack.add_user("U0LEAD", "lead", real_name="Lee Lead", tz="America/New_York")
+    slack.add_channel(SUPPORT_CHANNEL, "support", members=["U0AGENT", "U0LEAD"])
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.api_url,
+        "database_url": db_url,
+        "support_channel": SUPPORT_CHANNEL,
+        "support_leads": "U0LEAD",
+        "outbox_channel_rate": 0,
+    }
+    values.update(overrides)
+    settings = Settings(_env_file=None, **values)
+    runtime = build_runtime(settings, clock=clock.now, scheduler=False)
+    server = WebServer(runtime.web).start()
+    driver = SlackDriver(server.url, SIGNING_SECRET, slack, clock=clock.epoch)
+    return App(runtime, server, slack, driver, clock)
