@@ -1,0 +1,109 @@
+"""`supportbot demo`: the real app against local simulators, narrated as people would see it."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from bot import migrate
+from bot.db import make_engine
+from bot.main import Runtime, WebServer, build_runtime
+from bot.settings import Settings
+from integrations.simulators.driver import SlackDriver
+from integrations.simulators.slack import SlackSimulator
+from integrations.simulators.transcript import render_channel, render_ephemeral, render_view
+
+SECRET = "demo-signing-secret"
+TOKEN = "xoxb-demo"
+SUPPORT = "C0SUPPORT"
+
+
+class Demo:
+    """The simulators, the running app and a driver, with helpers to narrate."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.slack = SlackSimulator(token=TOKEN).start()
+        self.slack.add_user("U0ADA", "ada", real_name="Ada (support agent)", tz="Europe/Berlin")
+        self.slack.add_user("U0LEE", "lee", real_name="Lee (support lead)", tz="America/New_York")
+        self.slack.add_user("U0BOB", "bob", real_name="Bob (backend engineer)", tz="Europe/Paris")
+        self.slack.add_channel(SUPPORT, "support", members=["U0ADA", "U0LEE", "U0BOB"])
+        url = f"sqlite:///{workdir / 'demo.db'}"
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        settings = Settings(
+            _env_file=None,
+            slack_bot_token=TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=self.slack.api_url,
+            database_url=url,
+            support_channel=SUPPORT,
+            support_leads="U0LEE",
+            outbox_channel_rate=0,
+            log_level="WARNING",
+        )
+        self.runtime: Runtime = build_runtime(settings, scheduler=False, engine=engine)
+        self.server = WebServer(self.runtime.web).start()
+        self.driver = SlackDriver(self.server.url, SECRET, self.slack)
+
+    def settle(self) -> None:
+        """Let the app process what it received and deliver what it queued."""
+        self.runtime.inbox_worker.run_until_idle()
+        self.runtime.dispatcher.drain(timeout=30)
+
+    def stop(self) -> None:
+        """Shut everything down."""
+        self.server.stop()
+        self.runtime.stop()
+        self.slack.stop()
+
+
+def _step(title: str) -> None:
+    print(f"\n### {title}\n")
+
+
+def foundation(demo: Demo) -> None:
+    """The bot starts, posts its welcome through the outbox, answers /support help."""
+    _step("supportbot starts and introduces itself in #support (delivered through the outbox)")
+    demo.runtime.announce()
+    demo.settle()
+    print(render_channel(demo.slack, SUPPORT, "#support"))
+
+    _step("Lee types `/support help` (only Lee sees the answer)")
+    answer = demo.driver.command("/support", "help", user_id="U0LEE", channel_id=SUPPORT)
+    print(render_ephemeral(answer.json, "ephemeral reply to @lee", demo.slack))
+
+    _step("Ada opens the app's Home tab")
+    demo.driver.event(
+        {
+            "type": "app_home_opened",
+            "user": "U0ADA",
+            "channel": "D0ADA",
+            "tab": "home",
+            "event_ts": "1.0",
+        }
+    )
+    demo.settle()
+    print(render_view(demo.slack.home("U0ADA"), "App Home of @ada", demo.slack))
+
+
+CHAPTERS: list[Callable[[Demo], None]] = [foundation]
+
+
+def run_demo() -> int:
+    """Run every chapter and print the transcript; returns the exit code."""
+    logging.basicConfig(level=logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="supportbot-demo-") as tmp:
+        demo = Demo(Path(tmp))
+        try:
+            print(
+                "supportbot demo: the real app, talking to local simulators of Slack, Zendesk "
+                "and Jira over HTTP on 127.0.0.1."
+            )
+            for chapter in CHAPTERS:
+                chapter(demo)
+        finally:
+            demo.stop()
+    print("\nThat is the demo. `supportbot run` serves the same app for your workspace.")
+    return 0
