@@ -6,6 +6,7 @@ Nothing is built at import time; `supportbot` (bot.cli) calls these functions.
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 import time
@@ -218,6 +219,10 @@ def run_demo() -> int:
     return demo()
 
 
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(runtime: Runtime, host: str, port: int) -> None:
     """Serve HTTP (and Socket Mode when configured) until Ctrl-C or SIGTERM."""
     socket_mode = None
@@ -229,10 +234,12 @@ def serve(runtime: Runtime, host: str, port: int) -> None:
         log.info("slack.socket_mode connected=true")
     runtime.start()
     log.info("supportbot.serving host=%s port=%d", host, port)
+    config = uvicorn.Config(runtime.web, log_level="warning", access_log=False, lifespan="off")
+    # uvicorn shuts down gracefully on SIGTERM, restores the previous handler and raises the
+    # signal again: this handler turns that into a normal exit so `finally` stops the runtime.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        uvicorn.run(
-            runtime.web, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
-        )
+        uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
     finally:
         log.info("supportbot.stopping")
         if socket_mode is not None:

@@ -12,12 +12,22 @@ from handlers.slack import commands, errors, events, home
 from handlers.slack.subcommands import Registry
 
 
+class _QuietTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client takes precedence: expected."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_bolt_app(deps: Deps, client: WebClient) -> App:
     """A Bolt app that answers within Slack's 3 seconds and keeps work off the request path.
 
     `process_before_response=True` makes the HTTP answer wait for the listener, so an event
     is stored before Slack sees the 200; listeners do only fast database work before acking.
     """
+    logger = logging.getLogger("supportbot.bolt")
+    if not any(isinstance(f, _QuietTokenNotice) for f in logger.filters):
+        logger.addFilter(_QuietTokenNotice())
     app = App(
         client=client,
         signing_secret=deps.settings.secret("slack_signing_secret") or "unset",
@@ -25,7 +35,7 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
         token_verification_enabled=False,
         request_verification_enabled=not deps.settings.socket_mode
         or bool(deps.settings.slack_signing_secret),
-        logger=logging.getLogger("supportbot.bolt"),
+        logger=logger,
     )
     registry = Registry()
     errors.register(app)

@@ -1,0 +1,143 @@
+"""The `supportbot` command as an operator meets it: settings errors, guidance, the outbox."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot import outbox
+from bot.db import transaction
+
+SETTING_NAMES = ("SLACK_", "DATABASE_URL", "JIRA_", "ZENDESK_", "HELPDESK_", "SUPPORT_", "PORT",
+                 "HOST", "TIMEZONE", "LOG_", "PRODUCT_", "SCHEDULER_", "OUTBOX_")
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None,
+         timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_NAMES)}
+    clean.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=clean,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_bad_settings_give_one_line_each_and_exit_2(tmp_path: Path) -> None:
+    result = _run(["check"], tmp_path, {
+        "SLACK_BOT_TOKEN": "xoxp-user-token",
+        "PORT": "99999",
+        "TIMEZONE": "Mars/Olympus",
+        "SUPPORT_CHANNEL": "#support",
+        "SUPPORT_LEADS": "alice",
+        "LOG_FORMAT": "xml",
+    })
+    assert result.returncode == 2
+    lines = [line.strip() for line in result.stderr.splitlines()[1:]]
+    assert len(lines) == 6
+    assert lines[0].startswith("SLACK_BOT_TOKEN: must be a bot token starting with xoxb-")
+    assert any(line.startswith("PORT:") for line in lines)
+    assert any(line.startswith("TIMEZONE: unknown time zone 'Mars/Olympus'") for line in lines)
+    assert any(line.startswith("SUPPORT_CHANNEL:") and "C0123ABCD" in line for line in lines)
+    assert any(line.startswith("SUPPORT_LEADS:") for line in lines)
+    assert any(line.startswith("LOG_FORMAT:") for line in lines)
+    assert "Traceback" not in result.stderr
+    assert "xoxp-user-token" not in result.stderr
+
+
+def test_run_without_tokens_migrates_then_says_what_to_set(tmp_path: Path) -> None:
+    result = _run(["run"], tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN: not set" in result.stderr
+    assert "SLACK_SIGNING_SECRET: not set" in result.stderr
+    assert "app_manifest.yml" in result.stderr and "supportbot demo" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "supportbot.db").exists()
+
+
+def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SUPPORT_CHANNEL=not-a-channel\n")
+    result = _run(["check"], tmp_path)
+    assert result.returncode == 2 and "SUPPORT_CHANNEL:" in result.stderr
+
+
+def test_check_reports_each_connection(app: Any, tmp_path: Path) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": app.slack.token,
+        "SLACK_API_URL": app.slack.api_url,
+        "DATABASE_URL": app.runtime.settings.database_url,
+    }
+    result = _run(["check"], tmp_path, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "settings: ok" in result.stdout
+    assert "database: ok" in result.stdout
+    assert "slack: ok - connected as" in result.stdout
+    env["SLACK_BOT_TOKEN"] = "xoxb-wrong"
+    result = _run(["check"], tmp_path, env)
+    assert result.returncode == 1
+    assert "slack: FAILED - auth.test said invalid_auth" in result.stdout
+    assert "xoxb-wrong" not in result.stdout
+
+
+def test_outbox_command_lists_dead_letters_and_retries_them(app: Any, tmp_path: Path) -> None:
+    with transaction(app.runtime.factory) as session:
+        outbox.enqueue_post(session, key="lost", channel="C0NOSUCH", text="x",
+                            now=app.clock.now())
+    app.settle()
+    env = {"DATABASE_URL": app.runtime.settings.database_url}
+    listing = _run(["outbox"], tmp_path, env)
+    assert listing.returncode == 0
+    assert "dead=1" in listing.stdout and "channel_not_found" in listing.stdout
+    assert _run(["outbox", "retry"], tmp_path, env).returncode == 2
+    retried = _run(["outbox", "retry", "--all"], tmp_path, env)
+    assert "1 dead letter(s) queued again" in retried.stdout
+    with transaction(app.runtime.factory) as session:
+        assert outbox.counts(session) == {"pending": 1}
+
+
+@pytest.mark.parametrize("db", ["sqlite"])
+def test_run_serves_until_sigterm_and_stops_cleanly(app: Any, tmp_path: Path, db: str) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_NAMES)}
+    clean.update({
+        "SLACK_BOT_TOKEN": app.slack.token,
+        "SLACK_SIGNING_SECRET": "s3cret",
+        "SLACK_API_URL": app.slack.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "SUPPORT_CHANNEL": "C0SUPPORT",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "SCHEDULER_TICK_SECONDS": "1",
+    })
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=clean,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        report = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                report = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
+                if report["outbox"]["sent"] >= 1:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        assert report is not None, process.stderr.read() if process.poll() is not None else ""
+        assert report["scheduler"]["running"] is True
+        assert report["scheduler"]["this_process_leads"] is True
+        assert report["outbox"]["sent"] == 1  # the welcome note went through the outbox
+        assert len(app.slack.messages("C0SUPPORT")) == 1
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr

@@ -1,0 +1,98 @@
+"""Only one process runs scheduled work: the holder of the PostgreSQL advisory lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from bot import inbox
+from bot.db import make_engine, transaction
+from scheduling.leader import Leadership
+from scheduling.scheduler import Clockwork, Job
+
+
+def test_sqlite_process_always_leads(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite assumes a single process")
+    leadership = Leadership(engine, "solo")
+    assert leadership.acquire() and leadership.is_leader and leadership.current() == "solo"
+
+
+def test_one_leader_among_replicas_and_takeover(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("leader election needs PostgreSQL")
+    first_engine, second_engine = make_engine(db_url), make_engine(db_url)
+    first, second = Leadership(first_engine, "replica-a"), Leadership(second_engine, "replica-b")
+    try:
+        assert first.acquire() is True
+        assert second.acquire() is False
+        assert first.acquire() is True  # keeps leading, tick after tick
+        assert second.current() == "replica-a"
+        first.release()
+        assert second.acquire() is True
+        assert first.acquire() is False
+        assert first.current() == "replica-b"
+    finally:
+        first.release()
+        second.release()
+        first_engine.dispose()
+        second_engine.dispose()
+
+
+def test_sweeps_run_only_on_the_leader(db_url: str, app: Any) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("leader election needs PostgreSQL")
+    ran: list[str] = []
+
+    def sweep(_session: Any, _now: Any) -> dict[str, int]:
+        ran.append("x")
+        return {}
+
+    engines = [make_engine(db_url), make_engine(db_url)]
+    leaders = [Leadership(e, f"r{i}") for i, e in enumerate(engines)]
+    clocks = [Clockwork(app.runtime.factory, lead, app.runtime.dispatcher, tick_seconds=30,
+                        clock=app.clock.now, jobs=[Job("x", sweep)]) for lead in leaders]
+    try:
+        for _ in range(3):
+            for clockwork in clocks:
+                clockwork.run_job(clockwork.jobs[0])
+        assert len(ran) == 3
+    finally:
+        for lead, engine in zip(leaders, engines, strict=True):
+            lead.release()
+            engine.dispose()
+
+
+def test_inbox_sweep_processes_stored_events_once(app: Any) -> None:
+    with transaction(app.runtime.factory) as session:
+        inbox.store(session, source="slack", external_id="Ev1", event_type="app_home_opened",
+                    payload={"event": {"type": "app_home_opened", "user": "U0AGENT"}},
+                    now=app.clock.now())
+    clockwork = Clockwork(app.runtime.factory, Leadership(app.runtime.engine),
+                          app.runtime.dispatcher, tick_seconds=30, clock=app.clock.now)
+    [job] = clockwork.jobs
+    assert clockwork.run_job(job) == {"done": 1, "ignored": 0, "retried": 0, "failed": 0}
+    assert clockwork.run_job(job) == {"done": 0, "ignored": 0, "retried": 0, "failed": 0}
+    app.runtime.dispatcher.drain()
+    assert len(app.slack.calls_to("views.publish")) == 1
+
+
+def test_failing_event_is_retried_with_backoff_then_recorded_as_failed(app: Any) -> None:
+    with transaction(app.runtime.factory) as session:
+        inbox.store(session, source="slack", external_id="Ev2", event_type="app_home_opened",
+                    payload={"event": {"type": "app_home_opened"}},  # no user: processing fails
+                    now=app.clock.now())
+    for _ in range(inbox.MAX_ATTEMPTS + 1):
+        with transaction(app.runtime.factory) as session:
+            inbox.process_due(session, app.clock.now(), {"slack": _strict})
+        app.clock.advance(hours=1)
+    with transaction(app.runtime.factory) as session:
+        assert inbox.counts(session) == {"failed": 1}
+
+
+def _strict(session: Any, event: Any, now: Any) -> None:
+    from bot.slack_events import process
+
+    process(session, event, now)
