@@ -16,27 +16,51 @@ import requests
 from bot import outbox
 from bot.db import transaction
 
-SETTING_NAMES = ("SLACK_", "DATABASE_URL", "JIRA_", "ZENDESK_", "HELPDESK_", "SUPPORT_", "PORT",
-                 "HOST", "TIMEZONE", "LOG_", "PRODUCT_", "SCHEDULER_", "OUTBOX_")
+SETTING_NAMES = (
+    "SLACK_",
+    "DATABASE_URL",
+    "JIRA_",
+    "ZENDESK_",
+    "HELPDESK_",
+    "SUPPORT_",
+    "PORT",
+    "HOST",
+    "TIMEZONE",
+    "LOG_",
+    "PRODUCT_",
+    "SCHEDULER_",
+    "OUTBOX_",
+)
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None,
-         timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_NAMES)}
     clean.update(env or {})
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=cwd, env=clean,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def test_bad_settings_give_one_line_each_and_exit_2(tmp_path: Path) -> None:
-    result = _run(["check"], tmp_path, {
-        "SLACK_BOT_TOKEN": "xoxp-user-token",
-        "PORT": "99999",
-        "TIMEZONE": "Mars/Olympus",
-        "SUPPORT_CHANNEL": "#support",
-        "SUPPORT_LEADS": "alice",
-        "LOG_FORMAT": "xml",
-    })
+    result = _run(
+        ["check"],
+        tmp_path,
+        {
+            "SLACK_BOT_TOKEN": "xoxp-user-token",
+            "PORT": "99999",
+            "TIMEZONE": "Mars/Olympus",
+            "SUPPORT_CHANNEL": "#support",
+            "SUPPORT_LEADS": "alice",
+            "LOG_FORMAT": "xml",
+        },
+    )
     assert result.returncode == 2
     lines = [line.strip() for line in result.stderr.splitlines()[1:]]
     assert len(lines) == 6
@@ -86,8 +110,7 @@ def test_check_reports_each_connection(app: Any, tmp_path: Path) -> None:
 
 def test_outbox_command_lists_dead_letters_and_retries_them(app: Any, tmp_path: Path) -> None:
     with transaction(app.runtime.factory) as session:
-        outbox.enqueue_post(session, key="lost", channel="C0NOSUCH", text="x",
-                            now=app.clock.now())
+        outbox.enqueue_post(session, key="lost", channel="C0NOSUCH", text="x", now=app.clock.now())
     app.settle()
     env = {"DATABASE_URL": app.runtime.settings.database_url}
     listing = _run(["outbox"], tmp_path, env)
@@ -108,18 +131,26 @@ def test_run_serves_until_sigterm_and_stops_cleanly(app: Any, tmp_path: Path, db
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_NAMES)}
-    clean.update({
-        "SLACK_BOT_TOKEN": app.slack.token,
-        "SLACK_SIGNING_SECRET": "s3cret",
-        "SLACK_API_URL": app.slack.api_url,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
-        "SUPPORT_CHANNEL": "C0SUPPORT",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SCHEDULER_TICK_SECONDS": "1",
-    })
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=tmp_path, env=clean,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clean.update(
+        {
+            "SLACK_BOT_TOKEN": app.slack.token,
+            "SLACK_SIGNING_SECRET": "s3cret",
+            "SLACK_API_URL": app.slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+            "SUPPORT_CHANNEL": "C0SUPPORT",
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "SCHEDULER_TICK_SECONDS": "1",
+        }
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=tmp_path,
+        env=clean,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         report = None
         deadline = time.monotonic() + 30

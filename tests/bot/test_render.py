@@ -42,8 +42,12 @@ def test_fit_blocks_keeps_a_message_within_fifty_blocks() -> None:
 
 
 def test_help_lists_entries_and_marks_lead_only_ones() -> None:
-    text, blocks = render_help([HelpEntry("help", "help", "this"),
-                                HelpEntry("route", "route list", "routes", leads_only=True)])
+    text, blocks = render_help(
+        [
+            HelpEntry("help", "help", "this"),
+            HelpEntry("route", "route list", "routes", leads_only=True),
+        ]
+    )
     assert text.startswith("supportbot commands")
     body = blocks[1]["text"]["text"]
     assert "`/support route list`" in body and "_(leads)_" in body

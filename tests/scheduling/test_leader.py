@@ -52,8 +52,17 @@ def test_sweeps_run_only_on_the_leader(db_url: str, app: Any) -> None:
 
     engines = [make_engine(db_url), make_engine(db_url)]
     leaders = [Leadership(e, f"r{i}") for i, e in enumerate(engines)]
-    clocks = [Clockwork(app.runtime.factory, lead, app.runtime.dispatcher, tick_seconds=30,
-                        clock=app.clock.now, jobs=[Job("x", sweep)]) for lead in leaders]
+    clocks = [
+        Clockwork(
+            app.runtime.factory,
+            lead,
+            app.runtime.dispatcher,
+            tick_seconds=30,
+            clock=app.clock.now,
+            jobs=[Job("x", sweep)],
+        )
+        for lead in leaders
+    ]
     try:
         for _ in range(3):
             for clockwork in clocks:
@@ -67,11 +76,21 @@ def test_sweeps_run_only_on_the_leader(db_url: str, app: Any) -> None:
 
 def test_inbox_sweep_processes_stored_events_once(app: Any) -> None:
     with transaction(app.runtime.factory) as session:
-        inbox.store(session, source="slack", external_id="Ev1", event_type="app_home_opened",
-                    payload={"event": {"type": "app_home_opened", "user": "U0AGENT"}},
-                    now=app.clock.now())
-    clockwork = Clockwork(app.runtime.factory, Leadership(app.runtime.engine),
-                          app.runtime.dispatcher, tick_seconds=30, clock=app.clock.now)
+        inbox.store(
+            session,
+            source="slack",
+            external_id="Ev1",
+            event_type="app_home_opened",
+            payload={"event": {"type": "app_home_opened", "user": "U0AGENT"}},
+            now=app.clock.now(),
+        )
+    clockwork = Clockwork(
+        app.runtime.factory,
+        Leadership(app.runtime.engine),
+        app.runtime.dispatcher,
+        tick_seconds=30,
+        clock=app.clock.now,
+    )
     [job] = clockwork.jobs
     assert clockwork.run_job(job) == {"done": 1, "ignored": 0, "retried": 0, "failed": 0}
     assert clockwork.run_job(job) == {"done": 0, "ignored": 0, "retried": 0, "failed": 0}
@@ -81,9 +100,14 @@ def test_inbox_sweep_processes_stored_events_once(app: Any) -> None:
 
 def test_failing_event_is_retried_with_backoff_then_recorded_as_failed(app: Any) -> None:
     with transaction(app.runtime.factory) as session:
-        inbox.store(session, source="slack", external_id="Ev2", event_type="app_home_opened",
-                    payload={"event": {"type": "app_home_opened"}},  # no user: processing fails
-                    now=app.clock.now())
+        inbox.store(
+            session,
+            source="slack",
+            external_id="Ev2",
+            event_type="app_home_opened",
+            payload={"event": {"type": "app_home_opened"}},  # no user: processing fails
+            now=app.clock.now(),
+        )
     for _ in range(inbox.MAX_ATTEMPTS + 1):
         with transaction(app.runtime.factory) as session:
             inbox.process_due(session, app.clock.now(), {"slack": _strict})
