@@ -27,7 +27,9 @@ from bot.settings import Settings
 from handlers.deps import Deps
 from handlers.slack.app import build_bolt_app
 from handlers.web import build_web_app
+from integrations.clients import Clients
 from integrations.slack_delivery import Dispatcher, make_web_client
+from scheduling.jobs import build_jobs
 from scheduling.leader import Leadership
 from scheduling.scheduler import Clockwork, InboxWorker
 
@@ -47,6 +49,7 @@ class Runtime:
     engine: Engine
     factory: sessionmaker[Session]
     client: WebClient
+    clients: Clients
     deps: Deps
     bolt: App
     web: Any
@@ -128,6 +131,7 @@ def build_runtime(
         batch_size=settings.outbox_batch_size,
         clock=lambda: clock().timestamp(),
     )
+    clients = Clients(slack=client)
     deps = Deps(settings=settings, factory=factory, clock=clock, wake_outbox=dispatcher.notify)
     inbox_worker = InboxWorker(factory, clock, after=dispatcher.notify)
     deps.wake_inbox = inbox_worker.wake
@@ -141,6 +145,7 @@ def build_runtime(
             dispatcher,
             tick_seconds=settings.scheduler_tick_seconds,
             clock=clock,
+            jobs=build_jobs(factory, clients, settings),
         )
         if scheduler
         else None
@@ -150,6 +155,7 @@ def build_runtime(
         engine,
         factory,
         client,
+        clients,
         deps,
         bolt,
         web,

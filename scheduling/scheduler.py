@@ -20,20 +20,32 @@ from scheduling.sweeps import inbox as inbox_sweep
 log = logging.getLogger("supportbot.scheduler")
 
 Sweep = Callable[[Session, datetime], dict[str, Any]]
+Task = Callable[[datetime], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class Job:
-    """A sweep and when it runs: every `seconds`, or the tick interval when None."""
+    """Scheduled work: `run(now)` every `seconds` (the tick interval when None).
+
+    A pure sweep runs inside one transaction (see `sweep_job`); a job that calls Slack,
+    Zendesk or Jira opens its own short transactions around the calls, never across them.
+    """
 
     name: str
-    sweep: Sweep
+    run: Task
     seconds: float | None = None
 
 
-def default_jobs() -> list[Job]:
-    """Every sweep the leader runs."""
-    return [Job("inbox", inbox_sweep.sweep)]
+def sweep_job(
+    name: str, factory: sessionmaker[Session], sweep: Sweep, seconds: float | None = None
+) -> Job:
+    """A job running `sweep(session, now)` in one transaction."""
+
+    def run(now: datetime) -> dict[str, Any]:
+        with transaction(factory) as session:
+            return sweep(session, now)
+
+    return Job(name, run, seconds)
 
 
 class InboxWorker:
@@ -110,7 +122,7 @@ class Clockwork:
         self.dispatcher = dispatcher
         self.tick_seconds = tick_seconds
         self.clock = clock
-        self.jobs = jobs if jobs is not None else default_jobs()
+        self.jobs = jobs
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._stop = threading.Event()
         self._dispatch_thread: threading.Thread | None = None
@@ -145,13 +157,12 @@ class Clockwork:
         self._dispatch_thread.start()
 
     def run_job(self, job: Job) -> dict[str, Any] | None:
-        """Run one sweep if this process leads; each sweep is one transaction."""
+        """Run one job if this process leads."""
         if not self.leadership.acquire():
             return None
         now = self.clock()
         self.last_tick = now
-        with transaction(self.factory) as session:
-            summary = job.sweep(session, now)
+        summary = job.run(now)
         if any(summary.values()):
             log.info(
                 "sweep.done job=%s %s", job.name, " ".join(f"{k}={v}" for k, v in summary.items())

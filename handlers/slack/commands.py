@@ -7,6 +7,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot import people
+from bot.db import transaction
 from bot.errors import UserError
 from bot.ids import Command
 from bot.render.help import render_help
@@ -42,6 +44,11 @@ def split_args(text: str) -> list[str]:
         return text.split()
 
 
+def _is_lead(deps: Deps, user_id: str) -> bool:
+    with transaction(deps.factory) as session:
+        return people.is_lead(session, deps.settings.support_leads, user_id)
+
+
 def register(app: App, deps: Deps, registry: Registry) -> None:
     """Listen for `/support`."""
     registry.add(help_subcommand(registry))
@@ -65,6 +72,13 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             client=client,
             trigger_id=command.get("trigger_id"),
         )
+        if sub.leads_only and not _is_lead(deps, invocation.user_id):
+            who = people.describe(deps.settings.support_leads)
+            ack(
+                text=f":no_entry: `/support {sub.name}` is for support leads only: ask {who}.",
+                response_type="ephemeral",
+            )
+            return
         try:
             text, blocks = sub.handler(invocation)
         except UserError as err:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from bot import inbox
 from bot.db import make_engine, transaction
+from scheduling.jobs import build_jobs
 from scheduling.leader import Leadership
 from scheduling.scheduler import Clockwork, Job
 
@@ -46,7 +47,7 @@ def test_sweeps_run_only_on_the_leader(db_url: str, app: Any) -> None:
         pytest.skip("leader election needs PostgreSQL")
     ran: list[str] = []
 
-    def sweep(_session: Any, _now: Any) -> dict[str, int]:
+    def sweep(_now: Any) -> dict[str, int]:
         ran.append("x")
         return {}
 
@@ -90,8 +91,9 @@ def test_inbox_sweep_processes_stored_events_once(app: Any) -> None:
         app.runtime.dispatcher,
         tick_seconds=30,
         clock=app.clock.now,
+        jobs=build_jobs(app.runtime.factory, app.runtime.clients, app.runtime.settings),
     )
-    [job] = clockwork.jobs
+    [job] = [j for j in clockwork.jobs if j.name == "inbox"]
     assert clockwork.run_job(job) == {"done": 1, "ignored": 0, "retried": 0, "failed": 0}
     assert clockwork.run_job(job) == {"done": 0, "ignored": 0, "retried": 0, "failed": 0}
     app.runtime.dispatcher.drain()

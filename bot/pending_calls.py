@@ -1,0 +1,154 @@
+"""Pending calls to Zendesk or Jira: enqueued in the caller's transaction, claimed by a sweep.
+
+Each kind has a core reaction to success and to failure (registered by the area that owns
+the kind), so the sweep that makes the call stays ignorant of what the call means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.db import insert_if_absent
+from bot.models import PendingCall
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 10
+
+OnSuccess = Callable[[Session, PendingCall, dict[str, Any], datetime], None]
+OnFailure = Callable[[Session, PendingCall, str, bool, datetime], None]
+
+
+@dataclass(frozen=True)
+class Reactions:
+    """What the owning area does when a call of its kind succeeds or fails."""
+
+    on_success: OnSuccess
+    on_failure: OnFailure
+
+
+REACTIONS: dict[str, Reactions] = {}
+
+
+def register(kind: str, reactions: Reactions) -> None:
+    """Declare the core reactions for a kind of call."""
+    REACTIONS[kind] = reactions
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    requested_by: str | None = None,
+) -> bool:
+    """Queue a call; False when a call with this key exists already."""
+    return insert_if_absent(
+        session,
+        PendingCall,
+        {
+            "key": key[:255],
+            "kind": kind,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "requested_by": requested_by,
+            "created_at": now,
+        },
+        ["key"],
+    )
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A call to make now."""
+
+    id: int
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    requested_by: str | None
+
+
+def claim(session: Session, now: datetime, kinds: Sequence[str], limit: int = 20) -> list[Claimed]:
+    """Claim due calls of the given kinds (pending, or running with a lapsed lease)."""
+    rows = session.scalars(
+        select(PendingCall)
+        .where(
+            PendingCall.kind.in_(list(kinds)),
+            PendingCall.next_attempt_at <= now,
+            (PendingCall.status == "pending")
+            | ((PendingCall.status == "running") & (PendingCall.lease_until <= now)),
+        )
+        .order_by(PendingCall.id)
+        .limit(limit)
+    ).all()
+    claimed = []
+    for row in rows:
+        won = session.execute(
+            update(PendingCall)
+            .where(
+                PendingCall.id == row.id,
+                PendingCall.status == row.status,
+                PendingCall.attempts == row.attempts,
+            )
+            .values(status="running", lease_until=now + LEASE, attempts=row.attempts + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if won:
+            claimed.append(
+                Claimed(row.id, row.key, row.kind, row.payload, row.attempts + 1, row.requested_by)
+            )
+    return claimed
+
+
+def succeeded(session: Session, call_id: int, result: dict[str, Any], now: datetime) -> None:
+    """Record a call's result and let its owner react."""
+    call = session.get(PendingCall, call_id)
+    if call is None or call.status == "done":
+        return
+    call.status, call.result, call.done_at, call.lease_until = "done", result, now, None
+    call.last_error = None
+    reactions = REACTIONS.get(call.kind)
+    if reactions:
+        reactions.on_success(session, call, result, now)
+
+
+def failed(
+    session: Session,
+    call_id: int,
+    error: str,
+    now: datetime,
+    *,
+    permanent: bool,
+    retry_after: float | None = None,
+) -> None:
+    """Record a failure: retry later with backoff, or give up; the owner reacts either way."""
+    call = session.get(PendingCall, call_id)
+    if call is None or call.status == "done":
+        return
+    give_up = permanent or call.attempts >= MAX_ATTEMPTS
+    call.last_error, call.lease_until = error[:1000], None
+    if give_up:
+        call.status = "failed"
+    else:
+        call.status = "pending"
+        wait = retry_after if retry_after is not None else min(30 * 2 ** (call.attempts - 1), 3600)
+        call.next_attempt_at = now + timedelta(seconds=wait)
+    reactions = REACTIONS.get(call.kind)
+    if reactions:
+        reactions.on_failure(session, call, error, give_up, now)
+
+
+def get(session: Session, key: str) -> PendingCall | None:
+    """A call by its key."""
+    return session.scalar(select(PendingCall).where(PendingCall.key == key))

@@ -1,0 +1,75 @@
+"""Refresh the cached Slack directory: user groups named anywhere, and users seen recently."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import people
+from bot.db import transaction
+from bot.models import SlackUser, SlackUserGroup
+from integrations.clients import Clients
+
+log = logging.getLogger("supportbot.directory")
+
+USER_MAX_AGE = timedelta(hours=24)
+
+
+def refresh(
+    factory: sessionmaker[Session], clients: Clients, configured: Sequence[str], now: datetime
+) -> dict[str, Any]:
+    """Re-read every known or configured user group, and users not refreshed for a day."""
+    with transaction(factory) as session:
+        groups = {g for g in configured if g.startswith("S")}
+        groups.update(session.scalars(select(SlackUserGroup.id)))
+        stale_users = list(
+            session.scalars(
+                select(SlackUser.id).where(SlackUser.updated_at < now - USER_MAX_AGE).limit(200)
+            )
+        )
+    refreshed, failed = 0, 0
+    for group_id in sorted(groups):
+        try:
+            fetch_group(factory, clients, group_id, now)
+            refreshed += 1
+        except SlackApiError as err:
+            failed += 1
+            log.warning(
+                "directory.group_failed group=%s error=%s", group_id, err.response.get("error")
+            )
+    for user_id in stale_users:
+        try:
+            fetch_user(factory, clients, user_id, now)
+        except SlackApiError as err:
+            log.warning(
+                "directory.user_failed user=%s error=%s", user_id, err.response.get("error")
+            )
+    return {"groups": refreshed, "users": len(stale_users), "failed": failed}
+
+
+def fetch_group(
+    factory: sessionmaker[Session], clients: Clients, group_id: str, now: datetime
+) -> list[str]:
+    """Read a group's members from Slack and store them."""
+    members = clients.slack.usergroups_users_list(usergroup=group_id)["users"]
+    with transaction(factory) as session:
+        known = session.get(SlackUserGroup, group_id)
+        handle, name = (known.handle, known.name) if known else ("", "")
+        people.replace_group(session, group_id, handle=handle, name=name, members=members, now=now)
+    return list(members)
+
+
+def fetch_user(
+    factory: sessionmaker[Session], clients: Clients, user_id: str, now: datetime
+) -> dict[str, Any]:
+    """Read one user from Slack and store them."""
+    info = clients.slack.users_info(user=user_id)["user"]
+    with transaction(factory) as session:
+        people.record_user(session, info, now)
+    return dict(info)
