@@ -15,16 +15,20 @@ class Event(StrEnum):
     """Events API event types the app subscribes to."""
 
     APP_HOME_OPENED = "app_home_opened"
+    MESSAGE = "message"
 
 
 class Shortcut(StrEnum):
     """Global and message shortcut callback ids."""
+
+    SEND_TO_TICKET = "send_to_ticket"
 
 
 class Action(StrEnum):
     """Block action ids."""
 
     HOME_REFRESH = "home_refresh"
+    TICKET_OPEN = "ticket_open"
 
 
 class View(StrEnum):

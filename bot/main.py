@@ -29,9 +29,10 @@ from handlers.slack.app import build_bolt_app
 from handlers.web import build_web_app
 from integrations.clients import Clients
 from integrations.slack_delivery import Dispatcher, make_web_client
-from scheduling.jobs import build_jobs
+from integrations.zendesk import ZendeskClient
+from scheduling.jobs import build_jobs, calls_step, inbox_step
 from scheduling.leader import Leadership
-from scheduling.scheduler import Clockwork, InboxWorker
+from scheduling.scheduler import Clockwork, Worker
 
 log = logging.getLogger("supportbot")
 
@@ -55,7 +56,8 @@ class Runtime:
     web: Any
     dispatcher: Dispatcher
     leadership: Leadership
-    inbox_worker: InboxWorker
+    inbox_worker: Worker
+    calls_worker: Worker
     clockwork: Clockwork | None
 
     def announce(self) -> None:
@@ -68,12 +70,22 @@ class Runtime:
         """Start background work: the inbox worker, and the scheduler when enabled."""
         self.announce()
         self.inbox_worker.start()
+        self.calls_worker.start()
         if self.clockwork is not None:
             self.clockwork.start()
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Process stored events and pending calls, then deliver what can go now (tests, demo)."""
+        for _ in range(10):
+            handled = self.inbox_worker.run_until_idle() + self.calls_worker.run_until_idle()
+            if not handled:
+                break
+        self.dispatcher.drain(timeout=timeout)
 
     def stop(self) -> None:
         """Stop cleanly: in-flight deliveries finish, queued ones stay queued."""
         self.inbox_worker.stop()
+        self.calls_worker.stop()
         if self.clockwork is not None:
             self.clockwork.stop()
         else:
@@ -131,10 +143,18 @@ def build_runtime(
         batch_size=settings.outbox_batch_size,
         clock=lambda: clock().timestamp(),
     )
-    clients = Clients(slack=client)
+    clients = Clients(slack=client, zendesk=_zendesk_client(settings))
     deps = Deps(settings=settings, factory=factory, clock=clock, wake_outbox=dispatcher.notify)
-    inbox_worker = InboxWorker(factory, clock, after=dispatcher.notify)
-    deps.wake_inbox = inbox_worker.wake
+    calls_worker = Worker(
+        "calls", calls_step(factory, clients, settings, clock), after=dispatcher.notify
+    )
+
+    def after_inbox() -> None:
+        dispatcher.notify()
+        calls_worker.wake()
+
+    inbox_worker = Worker("inbox", inbox_step(factory, settings, clock), after=after_inbox)
+    deps.wake_inbox, deps.wake_calls = inbox_worker.wake, calls_worker.wake
     bolt = build_bolt_app(deps, client)
     leadership = Leadership(engine)
     web = build_web_app(deps, bolt, lambda: runtime.health())
@@ -145,7 +165,7 @@ def build_runtime(
             dispatcher,
             tick_seconds=settings.scheduler_tick_seconds,
             clock=clock,
-            jobs=build_jobs(factory, clients, settings),
+            jobs=build_jobs(factory, clients, settings, wake_inbox=inbox_worker.wake),
         )
         if scheduler
         else None
@@ -162,9 +182,20 @@ def build_runtime(
         dispatcher,
         leadership,
         inbox_worker,
+        calls_worker,
         clockwork,
     )
     return runtime
+
+
+def _zendesk_client(settings: Settings) -> ZendeskClient | None:
+    if not settings.zendesk_configured:
+        return None
+    return ZendeskClient(
+        settings.zendesk_url or "",
+        settings.zendesk_email or "",
+        settings.secret("zendesk_api_token"),
+    )
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

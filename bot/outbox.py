@@ -21,6 +21,7 @@ from bot.models import OutboxMessage
 POST = "chat.postMessage"
 UPDATE = "chat.update"
 PUBLISH_HOME = "views.publish"
+EPHEMERAL = "chat.postEphemeral"
 METADATA_EVENT_TYPE = "supportbot_message"
 LEASE = timedelta(seconds=60)
 ACTIVE = ("pending", "sending")
@@ -38,8 +39,13 @@ def enqueue_post(
     thread_ts: str | None = None,
     meta: dict[str, Any] | None = None,
     reply_broadcast: bool = False,
+    link_key: str | None = None,
 ) -> bool:
-    """Queue a chat.postMessage (channel id, or user id for a DM); False if the key exists."""
+    """Queue a chat.postMessage (channel id, or user id for a DM); False if the key exists.
+
+    With `link_key`, the message waits until that row's message is posted, and `{permalink}`
+    in its text and blocks becomes a link to it.
+    """
     payload: dict[str, Any] = {"text": text, "unfurl_links": False, "unfurl_media": False}
     if blocks:
         payload["blocks"] = blocks
@@ -55,6 +61,7 @@ def enqueue_post(
         meta=meta,
         thread_key=thread_key,
         thread_ts=thread_ts,
+        target_key=link_key,
     )
 
 
@@ -84,6 +91,29 @@ def enqueue_update(
     if inserted:
         _supersede(session, OutboxMessage.target_key == target_key, key)
     return inserted
+
+
+def enqueue_ephemeral(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    user_id: str,
+    text: str,
+    now: datetime,
+    thread_ts: str | None = None,
+) -> bool:
+    """Queue a message only `user_id` sees in `channel` (at most once: never retried blind)."""
+    payload: dict[str, Any] = {"text": text, "user": user_id}
+    return _insert(
+        session,
+        key=key,
+        method=EPHEMERAL,
+        channel=channel,
+        payload=payload,
+        now=now,
+        thread_ts=thread_ts,
+    )
 
 
 def enqueue_home(

@@ -1,12 +1,12 @@
 """Pending calls to Zendesk or Jira: enqueued in the caller's transaction, claimed by a sweep.
 
-Each kind has a core reaction to success and to failure (registered by the area that owns
-the kind), so the sweep that makes the call stays ignorant of what the call means.
+Each kind has a core reaction to success and to failure (given by the area that owns the
+kind), so the sweep that makes the call stays ignorant of what the call means.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,14 +30,6 @@ class Reactions:
 
     on_success: OnSuccess
     on_failure: OnFailure
-
-
-REACTIONS: dict[str, Reactions] = {}
-
-
-def register(kind: str, reactions: Reactions) -> None:
-    """Declare the core reactions for a kind of call."""
-    REACTIONS[kind] = reactions
 
 
 def enqueue(
@@ -111,16 +103,22 @@ def claim(session: Session, now: datetime, kinds: Sequence[str], limit: int = 20
     return claimed
 
 
-def succeeded(session: Session, call_id: int, result: dict[str, Any], now: datetime) -> None:
+def succeeded(
+    session: Session,
+    call_id: int,
+    result: dict[str, Any],
+    now: datetime,
+    reactions: Mapping[str, Reactions],
+) -> None:
     """Record a call's result and let its owner react."""
     call = session.get(PendingCall, call_id)
     if call is None or call.status == "done":
         return
     call.status, call.result, call.done_at, call.lease_until = "done", result, now, None
     call.last_error = None
-    reactions = REACTIONS.get(call.kind)
-    if reactions:
-        reactions.on_success(session, call, result, now)
+    owner = reactions.get(call.kind)
+    if owner:
+        owner.on_success(session, call, result, now)
 
 
 def failed(
@@ -130,6 +128,7 @@ def failed(
     now: datetime,
     *,
     permanent: bool,
+    reactions: Mapping[str, Reactions],
     retry_after: float | None = None,
 ) -> None:
     """Record a failure: retry later with backoff, or give up; the owner reacts either way."""
@@ -144,9 +143,9 @@ def failed(
         call.status = "pending"
         wait = retry_after if retry_after is not None else min(30 * 2 ** (call.attempts - 1), 3600)
         call.next_attempt_at = now + timedelta(seconds=wait)
-    reactions = REACTIONS.get(call.kind)
-    if reactions:
-        reactions.on_failure(session, call, error, give_up, now)
+    owner = reactions.get(call.kind)
+    if owner:
+        owner.on_failure(session, call, error, give_up, now)
 
 
 def get(session: Session, key: str) -> PendingCall | None:

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     support_channel: str | None = None
     support_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)
     product_owners: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    show_requester_contact: bool = False
+    zendesk_backfill_hours: float = Field(default=24.0, ge=0, le=24 * 90)
     host: str = "0.0.0.0"  # noqa: S104 - a server listens on all interfaces by default
     port: int = Field(default=3000, ge=1, le=65535)
     timezone: str = "UTC"

@@ -40,4 +40,5 @@ class Deps:
     clock: Callable[[], datetime] = _utcnow
     wake_inbox: Callable[[], None] = _nothing
     wake_outbox: Callable[[], None] = _nothing
+    wake_calls: Callable[[], None] = _nothing
     listening: Listening = field(default_factory=Listening)

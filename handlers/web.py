@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from handlers.deps import Deps
 from handlers.limits import BodyLimit
+from handlers.webhooks import helpdesk, zendesk
 from integrations.signatures import verify_slack
 
 
@@ -87,14 +88,15 @@ def build_web_app(deps: Deps, bolt: App, health: Callable[[], tuple[bool, dict[s
         ok, report = await run_in_threadpool(health)
         return JSONResponse(report, status_code=200 if ok else 503)
 
-    for name in ("zendesk", "helpdesk", "jira"):
-        api.add_api_route(
-            f"/webhooks/{name}",
-            _not_yet(name),
-            methods=["POST"],
-            tags=["webhooks"],
-            summary=f"{name} webhook (not enabled in this version)",
-        )
+    zendesk.register(api, deps)
+    helpdesk.register(api, deps)
+    api.add_api_route(
+        "/webhooks/jira",
+        _not_yet("jira"),
+        methods=["POST"],
+        tags=["webhooks"],
+        summary="jira webhook (not enabled in this version)",
+    )
 
     return BodyLimit(api)
 

@@ -11,6 +11,7 @@ it is sent again.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -187,6 +188,12 @@ class Dispatcher:
                     channel=row.target[0], ts=row.target[1], **_slack_args(row.payload)
                 )
                 return outbox.Outcome(row.id, sent=True, channel=row.target[0], ts=row.target[1])
+            if row.method == outbox.EPHEMERAL:
+                args = {"text": row.payload["text"], "user": row.payload["user"]}
+                if row.thread_ts:
+                    args["thread_ts"] = row.thread_ts
+                self.client.chat_postEphemeral(channel=row.channel, **args)
+                return outbox.Outcome(row.id, sent=True, channel=row.channel)
             if row.method == outbox.PUBLISH_HOME:
                 self.client.views_publish(user_id=row.channel, view=row.payload["view"])
                 return outbox.Outcome(row.id, sent=True, channel=row.channel)
@@ -206,6 +213,9 @@ class Dispatcher:
             "event_payload": {"outbox_key": row.key, **row.meta},
         }
         args = _slack_args(row.payload)
+        if row.target is not None:
+            link = self.client.chat_getPermalink(channel=row.target[0], message_ts=row.target[1])
+            args = json.loads(json.dumps(args).replace("{permalink}", link["permalink"]))
         if row.thread_ts:
             args["thread_ts"] = row.thread_ts
         try:
@@ -284,6 +294,9 @@ class Dispatcher:
                 retry_at=_dt(now + failure.retry_after),
             )
         attempt = row.attempts + 1
+        if row.method == outbox.EPHEMERAL and failure.uncertain:
+            # Ephemeral messages cannot be looked up afterwards: at most once, never twice.
+            failure = Failure(failure.error, permanent=True)
         permanent = failure.permanent or attempt >= self.max_attempts
         backoff = min(2.0**attempt, 300.0) * random.uniform(0.8, 1.2)  # noqa: S311
         if permanent:

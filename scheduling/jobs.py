@@ -1,29 +1,90 @@
-"""Every scheduled job the leader runs, and how often."""
+"""Every scheduled job and on-demand worker step, and how often the jobs run."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import ticket_names
+from bot.db import transaction
+from bot.processing import reactions, ticket_config
 from bot.settings import Settings
 from integrations.clients import Clients
 from scheduling.scheduler import Job, sweep_job
-from scheduling.sweeps import directory
+from scheduling.sweeps import calls, directory, zendesk_export
 from scheduling.sweeps import inbox as inbox_sweep
 
 HOURLY = 3600.0
 
 
-def build_jobs(factory: sessionmaker[Session], clients: Clients, settings: Settings) -> list[Job]:
+def inbox_step(
+    factory: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime]
+) -> Callable[[], int]:
+    """One batch of stored events; returns how many were finished."""
+    sweep = inbox_sweep.sweep_for(settings)
+
+    def step() -> int:
+        with transaction(factory) as session:
+            result = sweep(session, clock())
+        return result["done"] + result["ignored"] + result["failed"]
+
+    return step
+
+
+def calls_step(
+    factory: sessionmaker[Session],
+    clients: Clients,
+    settings: Settings,
+    clock: Callable[[], datetime],
+) -> Callable[[], int]:
+    """One batch of pending calls; returns how many were made."""
+    table, owners = calls.executors(factory, clients), reactions(settings)
+
+    def step() -> int:
+        if not table:
+            return 0
+        result = calls.run(factory, table, owners, clock())
+        return result["done"] + result["failed"]
+
+    return step
+
+
+def build_jobs(
+    factory: sessionmaker[Session],
+    clients: Clients,
+    settings: Settings,
+    *,
+    wake_inbox: Callable[[], None] = lambda: None,
+) -> list[Job]:
     """The jobs of one process (they run only while it leads)."""
     configured_groups = [*settings.support_leads, *settings.product_owners]
+    config = ticket_config(settings)
+    table, owners = calls.executors(factory, clients), reactions(settings)
 
     def refresh_directory(now: datetime) -> dict[str, Any]:
         return directory.refresh(factory, clients, configured_groups, now)
 
+    def pending(now: datetime) -> dict[str, Any]:
+        return calls.run(factory, table, owners, now) if table else {}
+
+    def reconcile(now: datetime) -> dict[str, Any]:
+        result = zendesk_export.reconcile(
+            factory, clients, backfill=timedelta(hours=settings.zendesk_backfill_hours), now=now
+        )
+        if result.get("stored"):
+            wake_inbox()
+        return result
+
+    def release(session: Session, now: datetime) -> dict[str, Any]:
+        return {"released": ticket_names.release_stale(session, now, config)}
+
     return [
-        sweep_job("inbox", factory, inbox_sweep.sweep),
+        sweep_job("inbox", factory, inbox_sweep.sweep_for(settings)),
+        Job("calls", pending),
+        sweep_job("ticket_names", factory, release),
+        Job("zendesk_export", reconcile),
         Job("directory", refresh_directory, HOURLY),
     ]

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db import transaction
 from integrations.slack_delivery import Dispatcher
 from scheduling.leader import Leadership
-from scheduling.sweeps import inbox as inbox_sweep
 
 log = logging.getLogger("supportbot.scheduler")
 
@@ -48,49 +47,46 @@ def sweep_job(
     return Job(name, run, seconds)
 
 
-class InboxWorker:
-    """Processes stored events as soon as a handler says one arrived (in every process)."""
+class Worker:
+    """Runs a step as soon as it is woken, until it finds nothing to do (in every process).
 
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        clock: Callable[[], datetime],
-        after: Callable[[], None],
-    ) -> None:
-        self.factory = factory
-        self.clock = clock
+    The inbox worker processes stored events right after a handler stores one; the calls
+    worker makes pending Zendesk/Jira calls right after they are queued. The leader's ticks
+    run the same steps, so nothing waits on a worker that died.
+    """
+
+    def __init__(self, name: str, step: Callable[[], int], after: Callable[[], None]) -> None:
+        self.name = name
+        self.step = step
         self.after = after
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="inbox", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
         """Start the worker thread."""
         self._thread.start()
 
     def wake(self) -> None:
-        """Something was stored: process it now."""
+        """Something is waiting: do it now."""
         self._wake.set()
 
     def stop(self) -> None:
-        """Finish the current event and stop."""
+        """Finish the current step and stop."""
         self._stop.set()
         self._wake.set()
         if self._thread.ident is not None:
             self._thread.join(timeout=10)
 
     def run_until_idle(self) -> int:
-        """Process until nothing is due; returns how many events were looked at."""
-        seen = 0
+        """Run steps until one does nothing; returns how many items were handled."""
+        total = 0
         while True:
-            with transaction(self.factory) as session:
-                result = inbox_sweep.sweep(session, self.clock())
-            looked = sum(result.values())
-            seen += looked
-            if looked:
-                self.after()
-            if result["done"] + result["ignored"] + result["failed"] == 0:
-                return seen
+            handled = self.step()
+            if not handled:
+                return total
+            total += handled
+            self.after()
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -100,8 +96,8 @@ class InboxWorker:
                 return
             try:
                 self.run_until_idle()
-            except Exception:  # noqa: BLE001 - the tick sweep picks the events up again
-                log.exception("inbox.worker_failed")
+            except Exception:  # noqa: BLE001 - the leader's tick runs the same step again
+                log.exception("worker.failed name=%s", self.name)
 
 
 class Clockwork:

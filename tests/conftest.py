@@ -97,4 +97,13 @@ def app(db_url: str, clock: Any) -> Iterator[Any]:
     running = start_app(db_url, clock=clock)
     yield running
     running.stop()
-    running.slack.stop()
+
+
+@pytest.fixture
+def desk(db_url: str, clock: Any) -> Iterator[Any]:
+    """The app wired to a Zendesk simulator that sends it signed webhooks."""
+    from harness import start_app
+
+    running = start_app(db_url, clock=clock, zendesk=True)
+    yield running
+    running.stop()

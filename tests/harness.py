@@ -10,10 +10,13 @@ from bot.main import Runtime, WebServer, build_runtime
 from bot.settings import Settings
 from integrations.simulators.driver import SlackDriver
 from integrations.simulators.slack import SlackSimulator
+from integrations.simulators.zendesk import ZendeskSimulator
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
 SUPPORT_CHANNEL = "C0SUPPORT"
+ZENDESK_SECRET = "zendesk-webhook-secret"
+HELPDESK_SECRET = "helpdesk-webhook-secret"
 
 
 class Clock:
@@ -54,18 +57,28 @@ class App:
 
     def settle(self) -> None:
         """Process stored events, then deliver everything the outbox can send now."""
-        self.runtime.inbox_worker.run_until_idle()
-        self.runtime.dispatcher.drain(timeout=20)
+        self.runtime.settle(timeout=20)
+
+    @property
+    def zendesk(self) -> ZendeskSimulator:
+        """The Zendesk simulator wired to this app."""
+        return self.extras["zendesk"]
 
     def stop(self) -> None:
-        """Stop the server and the runtime."""
+        """Stop the server, the runtime and the simulators."""
         self.server.stop()
         self.runtime.stop()
+        self.slack.stop()
+        if "zendesk" in self.extras:
+            self.extras["zendesk"].stop()
 
 
-def start_app(db_url: str, *, clock: Clock | None = None, **overrides: Any) -> App:
-    """Start the app on an ephemeral port against a fresh Slack simulator."""
+def start_app(
+    db_url: str, *, clock: Clock | None = None, zendesk: bool = False, **overrides: Any
+) -> App:
+    """Start the app on an ephemeral port against fresh simulators (Zendesk when asked)."""
     clock = clock or Clock()
+    extras: dict[str, Any] = {}
     slack = SlackSimulator(token=BOT_TOKEN, clock=clock.epoch).start()
     slack.add_user("U0AGENT", "agent", real_name="Ada Agent", tz="Europe/Berlin")
     slack.add_user("U0LEAD", "lead", real_name="Lee Lead", tz="America/New_York")
@@ -78,10 +91,22 @@ def start_app(db_url: str, *, clock: Clock | None = None, **overrides: Any) -> A
         "support_channel": SUPPORT_CHANNEL,
         "support_leads": "U0LEAD",
         "outbox_channel_rate": 0,
+        "helpdesk_webhook_secret": HELPDESK_SECRET,
     }
+    if zendesk:
+        desk = ZendeskSimulator(clock=clock.epoch, webhook_secret=ZENDESK_SECRET).start()
+        extras["zendesk"] = desk
+        values.update(
+            zendesk_url=desk.url,
+            zendesk_email=desk.email,
+            zendesk_api_token=desk.api_token,
+            zendesk_webhook_secret=ZENDESK_SECRET,
+        )
     values.update(overrides)
     settings = Settings(_env_file=None, **values)
     runtime = build_runtime(settings, clock=clock.now, scheduler=False)
     server = WebServer(runtime.web).start()
     driver = SlackDriver(server.url, SIGNING_SECRET, slack, clock=clock.epoch)
-    return App(runtime, server, slack, driver, clock)
+    if zendesk:
+        extras["zendesk"].webhook_url = f"{server.url}/webhooks/zendesk"
+    return App(runtime, server, slack, driver, clock, extras)

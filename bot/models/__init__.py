@@ -6,14 +6,28 @@ from bot.models.outbox import OutboxMessage
 from bot.models.pending_calls import PendingCall
 from bot.models.people import SlackUser, SlackUserGroup, SlackUserGroupMember
 from bot.models.state import AppState
+from bot.models.tickets import (
+    ChannelSetting,
+    HelpdeskName,
+    RoutingRule,
+    Ticket,
+    TicketChange,
+    TicketComment,
+)
 
 __all__ = [
     "AppState",
     "Base",
+    "ChannelSetting",
+    "HelpdeskName",
     "InboundEvent",
     "OutboxMessage",
     "PendingCall",
+    "RoutingRule",
     "SlackUser",
     "SlackUserGroup",
     "SlackUserGroupMember",
+    "Ticket",
+    "TicketChange",
+    "TicketComment",
 ]

@@ -39,4 +39,7 @@ class OutboxMessage(Base):
     posted_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_outbox_messages_status_id", "status", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_status_id", "status", "id"),
+        Index("ix_outbox_messages_posted", "posted_channel", "posted_ts"),
+    )

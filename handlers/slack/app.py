@@ -8,7 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.slack import commands, errors, events, home
+from handlers.slack import commands, errors, events, home, tickets
 from handlers.slack.subcommands import Registry
 
 
@@ -42,5 +42,6 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
     commands.register(app, deps, registry)
     events.register(app, deps)
     home.register(app, deps)
+    tickets.register(app, deps, registry)
     app.supportbot_registry = registry  # type: ignore[attr-defined]
     return app

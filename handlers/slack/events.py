@@ -29,6 +29,18 @@ def register(app: App, deps: Deps) -> None:
             )
         deps.wake_inbox()
 
-    for event_type in (Event.APP_HOME_OPENED,):
-        deps.listening.events.add(event_type)
-        app.event(event_type)(store)
+    deps.listening.events.add(Event.APP_HOME_OPENED)
+    app.event(Event.APP_HOME_OPENED)(store)
+
+    def thread_reply(body: dict[str, Any]) -> None:
+        event = body.get("event") or {}
+        # Only people's replies in threads can become ticket notes: keep the rest out.
+        if (
+            event.get("thread_ts")
+            and event.get("thread_ts") != event.get("ts")
+            and not (event.get("subtype") or event.get("bot_id"))
+        ):
+            store(body)
+
+    deps.listening.events.add(Event.MESSAGE)
+    app.event(Event.MESSAGE)(thread_reply)

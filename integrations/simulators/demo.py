@@ -49,8 +49,7 @@ class Demo:
 
     def settle(self) -> None:
         """Let the app process what it received and deliver what it queued."""
-        self.runtime.inbox_worker.run_until_idle()
-        self.runtime.dispatcher.drain(timeout=30)
+        self.runtime.settle(timeout=30)
 
     def stop(self) -> None:
         """Shut everything down."""

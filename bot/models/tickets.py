@@ -1,0 +1,132 @@
+"""Helpdesk tickets mirrored into Slack: the ticket, its comments and its recorded changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from bot.models.base import Base
+
+
+class Ticket(Base):
+    """One helpdesk ticket and the Slack thread that follows it."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(1000), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(32), default="new")
+    priority: Mapped[str | None] = mapped_column(String(32))
+    requester_id: Mapped[str | None] = mapped_column(String(64))
+    requester_name: Mapped[str | None] = mapped_column(String(255))
+    requester_email: Mapped[str | None] = mapped_column(String(255))
+    organization_id: Mapped[str | None] = mapped_column(String(64))
+    organization: Mapped[str | None] = mapped_column(String(255))
+    assignee_id: Mapped[str | None] = mapped_column(String(64))
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    group_id: Mapped[str | None] = mapped_column(String(64))
+    group_name: Mapped[str | None] = mapped_column(String(255))
+    brand_id: Mapped[str | None] = mapped_column(String(64))
+    brand: Mapped[str | None] = mapped_column(String(255))
+    tags: Mapped[list[str]]
+    url: Mapped[str | None] = mapped_column(String(1000))
+    opened_at: Mapped[datetime | None]
+    source_updated_at: Mapped[datetime | None]
+    sla_due_at: Mapped[datetime | None]
+    channel_id: Mapped[str] = mapped_column(String(32))
+    routed_channel_id: Mapped[str] = mapped_column(String(32))
+    root_key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    published_version: Mapped[int] = mapped_column(Integer, default=-1)
+    waiting_since: Mapped[datetime | None]
+    first_seen_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    solved_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("provider", "external_id"),
+        Index("ix_tickets_status", "status"),
+        Index("ix_tickets_channel_id", "channel_id"),
+    )
+
+
+class TicketComment(Base):
+    """A public comment or internal note, from the helpdesk or sent from Slack."""
+
+    __tablename__ = "ticket_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(128))
+    author: Mapped[str] = mapped_column(String(255), default="")
+    author_id: Mapped[str | None] = mapped_column(String(64))
+    by_agent: Mapped[bool] = mapped_column(Boolean, default=False)
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    from_slack: Mapped[bool] = mapped_column(Boolean, default=False)
+    posted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("ticket_id", "external_id"),)
+
+
+class TicketChange(Base):
+    """A change of status, priority, assignee or group, with when and who."""
+
+    __tablename__ = "ticket_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    field: Mapped[str] = mapped_column(String(32))
+    old: Mapped[str | None] = mapped_column(String(255))
+    new: Mapped[str | None] = mapped_column(String(255))
+    actor: Mapped[str | None] = mapped_column(String(255))
+    at: Mapped[datetime]
+    posted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("ticket_id", "key"),)
+
+
+class HelpdeskName(Base):
+    """Names behind helpdesk ids (users, groups, organisations, brands), looked up once."""
+
+    __tablename__ = "helpdesk_names"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    email: Mapped[str | None] = mapped_column(String(255))
+    is_agent: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class RoutingRule(Base):
+    """Tickets whose `field` matches `value` go to `channel_id`; the lowest position wins."""
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+
+
+class ChannelSetting(Base):
+    """Per-channel choices, e.g. syncing every agent reply in ticket threads to the ticket."""
+
+    __tablename__ = "channel_settings"
+
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sync_replies: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_by: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime]

@@ -1,0 +1,249 @@
+"""Tickets and their threads: apply helpdesk events, then bring the Slack thread up to date.
+
+Applying is idempotent and order-independent: a snapshot older than the stored one changes
+no field; comments and changes are unique by their natural keys; every Slack message is an
+outbox row whose key is derived from what it shows (root: once; edits: one per version;
+replies: one per comment or change). Replays and duplicates therefore post nothing new.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox, routing, ticket_names
+from bot.db import insert_if_absent
+from bot.helpdesk import CommentIn, HelpdeskEvent, TicketSnapshot
+from bot.models import HelpdeskName, Ticket, TicketChange, TicketComment
+from bot.render import tickets as render
+from bot.threads import TicketConfig, shown, sync, view
+
+TRACKED = ("status", "priority", "assignee", "group")
+CLOSED = ("solved", "closed", "deleted")
+
+
+def apply(
+    session: Session, event: HelpdeskEvent, now: datetime, config: TicketConfig
+) -> str | None:
+    """Apply one event; returns why it was ignored, or None."""
+    snap = event.ticket
+    ticket = _ticket_for_update(session, event.provider, snap.external_id)
+    if ticket is None:
+        channel = config.default_channel
+        if channel is None and not routing.rules(session):
+            return "no channel for tickets: set SUPPORT_CHANNEL or add a route"
+        ticket = _create(session, event.provider, snap.external_id, now)
+    newer = (
+        snap.updated_at is None
+        or ticket.source_updated_at is None
+        or snap.updated_at >= ticket.source_updated_at
+    )
+    if newer:
+        _merge(session, ticket, snap, now, config)
+    for comment in event.comments:
+        _add_comment(session, ticket, comment, now)
+    if ticket.published_version < 0:
+        target = routing.route(session, ticket, config.default_channel)
+        if target is None:
+            return "no route matches and SUPPORT_CHANNEL is not set"
+        ticket.channel_id = ticket.routed_channel_id = target
+    else:
+        _reroute(session, ticket, now, config)
+    ticket_names.request_names(session, ticket, now, config)
+    sync(session, ticket, now, config)
+    return None
+
+
+def _ticket_for_update(session: Session, provider: str, external_id: str) -> Ticket | None:
+    query = select(Ticket).where(Ticket.provider == provider, Ticket.external_id == external_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def _create(session: Session, provider: str, external_id: str, now: datetime) -> Ticket:
+    """Insert the ticket once (concurrent first events race on the unique key)."""
+    insert_if_absent(
+        session,
+        Ticket,
+        {
+            "provider": provider,
+            "external_id": external_id,
+            "subject": "",
+            "description": "",
+            "status": "new",
+            "tags": [],
+            "channel_id": "",
+            "routed_channel_id": "",
+            "root_key": f"ticket:{provider}:{external_id}:root",
+            "version": 0,
+            "published_version": -1,
+            "first_seen_at": now,
+        },
+        ["provider", "external_id"],
+    )
+    ticket = _ticket_for_update(session, provider, external_id)
+    assert ticket is not None
+    return ticket
+
+
+def _merge(
+    session: Session, ticket: Ticket, snap: TicketSnapshot, now: datetime, config: TicketConfig
+) -> None:
+    before = {f: shown(ticket, f) for f in TRACKED}
+    changed = False
+    for name in (
+        "subject",
+        "description",
+        "status",
+        "priority",
+        "requester_id",
+        "requester_name",
+        "organization_id",
+        "organization",
+        "assignee_id",
+        "assignee",
+        "group_id",
+        "group_name",
+        "brand_id",
+        "brand",
+        "tags",
+        "url",
+        "sla_due_at",
+    ):
+        value = getattr(snap, name)
+        if value is None and not snap.complete:
+            continue
+        if name == "tags":
+            value = list(value or [])
+        elif name in ("subject", "description"):
+            value = value or ""
+        elif name == "status" and value is None:
+            continue
+        if getattr(ticket, name) != value:
+            setattr(ticket, name, value)
+            changed = True
+            if (
+                name in ticket_names.NAME_FIELDS
+            ):  # a new id: its name comes from the cache or a lookup
+                setattr(ticket, ticket_names.NAME_FIELDS[name][1], None)
+    if config.show_contact and snap.requester_email is not None:
+        ticket.requester_email = snap.requester_email
+    if snap.created_at and ticket.opened_at is None:
+        ticket.opened_at = snap.created_at
+    if snap.updated_at:
+        ticket.source_updated_at = snap.updated_at
+    ticket_names.fill_names(session, ticket)
+    if ticket.status in CLOSED and ticket.solved_at is None:
+        ticket.solved_at = snap.updated_at or now
+    elif ticket.status not in CLOSED:
+        ticket.solved_at = None
+    if ticket.published_version >= 0:
+        stamp = (snap.updated_at or now).isoformat()
+        actor = _actor(session, ticket.provider, snap)
+        for field in TRACKED:
+            after = shown(ticket, field)
+            if after != before[field]:
+                insert_if_absent(
+                    session,
+                    TicketChange,
+                    {
+                        "ticket_id": ticket.id,
+                        "key": f"{field}:{after}:{stamp}"[:255],
+                        "field": field,
+                        "old": before[field],
+                        "new": after,
+                        "actor": actor,
+                        "at": snap.updated_at or now,
+                        "posted": False,
+                    },
+                    ["ticket_id", "key"],
+                )
+    if changed:
+        ticket.version += 1
+
+
+def _actor(session: Session, provider: str, snap: TicketSnapshot) -> str | None:
+    if snap.actor:
+        return snap.actor
+    if snap.actor_id:
+        name = session.get(HelpdeskName, (provider, "user", snap.actor_id))
+        return name.name if name else None
+    return None
+
+
+def _normalized(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: datetime) -> None:
+    ours = session.scalar(
+        select(TicketComment.id).where(
+            TicketComment.ticket_id == ticket.id,
+            TicketComment.from_slack.is_(True),
+            TicketComment.external_id.like("slack:%"),
+            TicketComment.body == comment.body,
+        )
+    )
+    if ours is None and comment.body:
+        for candidate in session.scalars(
+            select(TicketComment).where(
+                TicketComment.ticket_id == ticket.id,
+                TicketComment.from_slack.is_(True),
+                TicketComment.external_id.like("slack:%"),
+            )
+        ):
+            if _normalized(candidate.body) == _normalized(comment.body):
+                ours = candidate.id
+                break
+    author = comment.author
+    if not author and comment.author_id:
+        cached = session.get(HelpdeskName, (ticket.provider, "user", comment.author_id))
+        author = cached.name if cached else f"#{comment.author_id}"
+    by_agent = comment.by_agent
+    if comment.author_id and not by_agent:
+        cached = session.get(HelpdeskName, (ticket.provider, "user", comment.author_id))
+        by_agent = bool(cached and cached.is_agent)
+    created = comment.created_at or now
+    inserted = insert_if_absent(
+        session,
+        TicketComment,
+        {
+            "ticket_id": ticket.id,
+            "external_id": comment.external_id,
+            "author": author or "",
+            "author_id": comment.author_id,
+            "by_agent": by_agent,
+            "public": comment.public,
+            "body": comment.body,
+            "created_at": created,
+            "from_slack": ours is not None,
+            "posted": ours is not None,
+        },
+        ["ticket_id", "external_id"],
+    )
+    if inserted and comment.public and by_agent and ticket.first_response_at is None:
+        if ticket.opened_at is None or created >= ticket.opened_at:
+            ticket.first_response_at = created
+
+
+def _reroute(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) -> None:
+    target = routing.route(session, ticket, config.default_channel)
+    if target is None or target == ticket.routed_channel_id:
+        return
+    ticket.routed_channel_id = target
+    if target == ticket.channel_id:
+        return  # routed back to where the thread lives
+    text, blocks = render.cross_link(view(ticket, now), thread_channel=ticket.channel_id)
+    outbox.enqueue_post(
+        session,
+        key=f"{ticket.root_key}:xlink:{target}:{ticket.version}",
+        channel=target,
+        text=text,
+        blocks=blocks,
+        now=now,
+        link_key=ticket.root_key,
+    )

@@ -1,0 +1,132 @@
+"""Ticket threads in Slack: send a reply to the ticket, routing and reply-sync subcommands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import notes, routing, threads
+from bot.db import transaction
+from bot.errors import UserError
+from bot.ids import Action, Shortcut
+from bot.render import routes
+from handlers.deps import Deps
+from handlers.slack.subcommands import Invocation, Registry, Subcommand
+
+
+def register(app: App, deps: Deps, registry: Registry) -> None:
+    """The message shortcut, the ticket buttons, and `/support route` and `/support sync`."""
+    deps.listening.shortcuts.add(Shortcut.SEND_TO_TICKET)
+    deps.listening.actions.add(Action.TICKET_OPEN)
+
+    @app.shortcut(Shortcut.SEND_TO_TICKET)
+    def send_to_ticket(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        message = body.get("message") or {}
+        channel = (body.get("channel") or {}).get("id", "")
+        user_id = body["user"]["id"]
+        ts = str(message.get("ts", ""))
+        thread_ts = str(message.get("thread_ts") or ts)
+        with transaction(deps.factory) as session:
+            ticket = threads.thread_ticket(session, channel, thread_ts)
+            if ticket is None:
+                respond(
+                    text="That message is not in a ticket thread, so there is no ticket "
+                    "to send it to.",
+                    response_type="ephemeral",
+                )
+                return
+            if thread_ts == ts:
+                respond(
+                    text="That is the ticket itself: pick a reply in its thread.",
+                    response_type="ephemeral",
+                )
+                return
+            try:
+                queued = notes.request_note(
+                    session,
+                    ticket=ticket,
+                    channel=channel,
+                    message_ts=ts,
+                    text=str(message.get("text") or ""),
+                    user_id=user_id,
+                    now=deps.clock(),
+                )
+            except UserError as err:
+                respond(text=f":warning: {err.message}", response_type="ephemeral")
+                return
+            label = f"#{ticket.external_id}"
+        deps.wake_calls()
+        text = (
+            f"Sending to ticket {label} as an internal note…"
+            if queued
+            else f"That message was already sent to ticket {label}."
+        )
+        respond(text=text, response_type="ephemeral")
+
+    @app.action(Action.TICKET_OPEN)
+    def open_ticket(ack: Ack) -> None:
+        ack()  # a link button: Slack opens the URL; the app only acknowledges
+
+    registry.add(
+        Subcommand(
+            "route",
+            "route list | add <group|brand|tag|priority> <value> <#channel> | remove <rule>",
+            "route tickets to channels",
+            lambda inv: _route(deps, inv),
+            leads_only=True,
+            details="Rules are checked in order; the first match wins, "
+            "otherwise SUPPORT_CHANNEL. Example: "
+            "`/support route add group billing #billing-support`.",
+        )
+    )
+    registry.add(
+        Subcommand(
+            "sync",
+            "sync on | off | status",
+            "send every reply in this channel's ticket threads to the ticket",
+            lambda inv: _sync(deps, inv),
+            leads_only=True,
+            details="Off by default: then only the message shortcut "
+            "*Send to ticket as internal note* sends a reply.",
+        )
+    )
+
+
+def _route(deps: Deps, inv: Invocation) -> tuple[str, list[dict[str, Any]]]:
+    action = inv.args[0].lower() if inv.args else "list"
+    now = deps.clock()
+    with transaction(deps.factory) as session:
+        if action == "list":
+            return routes.rules_list(routing.rules(session), deps.settings.support_channel)
+        if action == "add":
+            if len(inv.args) < 4:
+                raise UserError("say which field, which value and which channel")
+            channel = routing.parse_channel(inv.args[-1])
+            value = " ".join(inv.args[2:-1])
+            rule = routing.add_rule(
+                session,
+                field=inv.args[1],
+                value=value,
+                channel=channel,
+                user_id=inv.user_id,
+                now=now,
+            )
+            return routes.rule_added(rule)
+        if action == "remove":
+            if len(inv.args) != 2 or not inv.args[1].isdigit():
+                raise UserError("say which rule to remove, by its number in `route list`")
+            return routes.rule_removed(routing.remove_rule(session, int(inv.args[1])))
+    raise UserError(f"`{action[:20]}` is not a route action")
+
+
+def _sync(deps: Deps, inv: Invocation) -> tuple[str, list[dict[str, Any]]]:
+    action = inv.args[0].lower() if inv.args else "status"
+    with transaction(deps.factory) as session:
+        if action in ("on", "off"):
+            notes.set_sync(session, inv.channel_id, action == "on", inv.user_id, deps.clock())
+            return routes.sync_state(inv.channel_id, action == "on")
+        if action == "status":
+            return routes.sync_state(inv.channel_id, notes.syncs(session, inv.channel_id))
+    raise UserError(f"`{action[:20]}` is not on, off or status")

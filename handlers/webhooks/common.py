@@ -1,0 +1,43 @@
+"""What every webhook route does after verifying: store the event once, answer at once."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi.responses import JSONResponse
+
+from bot import inbox
+from bot.db import transaction
+from handlers.deps import Deps
+
+log = logging.getLogger("supportbot.webhooks")
+
+
+def bad(reason: str, status: int = 400) -> JSONResponse:
+    """A refusal with a short reason."""
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+def store(
+    deps: Deps, *, source: str, external_id: str, event_type: str, payload: dict[str, Any]
+) -> JSONResponse:
+    """Store the event (a duplicate is a no-op), wake the inbox worker, answer 200."""
+    with transaction(deps.factory) as session:
+        new = inbox.store(
+            session,
+            source=source,
+            external_id=external_id,
+            event_type=event_type,
+            payload=payload,
+            now=deps.clock(),
+        )
+    if new:
+        deps.wake_inbox()
+    return JSONResponse({"ok": True, "duplicate": not new}, status_code=200)
+
+
+def ignored(source: str, event_type: str, reason: str) -> JSONResponse:
+    """202 for a well-formed event the app does not act on, with a log line."""
+    log.info("webhook.ignored source=%s type=%s reason=%s", source, event_type[:80], reason)
+    return JSONResponse({"ok": True, "ignored": reason}, status_code=202)
