@@ -148,7 +148,9 @@ def set_sync(session: Session, channel: str, enabled: bool, user_id: str, now: d
     session.add(setting)
 
 
-def syncs(session: Session, channel: str) -> bool:
-    """Whether agent replies in this channel's ticket threads go to the ticket."""
+def syncs(session: Session, channel: str, at: datetime | None = None) -> bool:
+    """Whether replies in this channel's ticket threads go to the ticket (as of `at`)."""
     setting = session.get(ChannelSetting, channel)
-    return bool(setting and setting.sync_replies)
+    if setting is None or not setting.sync_replies:
+        return False
+    return at is None or at >= setting.updated_at

@@ -89,7 +89,11 @@ def enqueue_update(
         target_key=target_key,
     )
     if inserted:
-        _supersede(session, OutboxMessage.target_key == target_key, key)
+        _supersede(
+            session,
+            (OutboxMessage.method == UPDATE) & (OutboxMessage.target_key == target_key),
+            key,
+        )
     return inserted
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -32,7 +32,8 @@ def _thread_reply(session: Session, message: dict[str, object], now: datetime) -
     if not thread_ts or thread_ts == ts:
         return "not a thread reply"
     channel = str(message.get("channel", ""))
-    if not notes.syncs(session, channel):
+    posted_at = datetime.fromtimestamp(float(ts), UTC)
+    if not notes.syncs(session, channel, posted_at):
         return "reply sync is off in this channel"
     ticket = threads.thread_ticket(session, channel, thread_ts)
     if ticket is None:

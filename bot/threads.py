@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import outbox, routing
 from bot.models import HelpdeskName, OutboxMessage, Ticket, TicketChange, TicketComment
 from bot.render import tickets as render
 
@@ -63,6 +63,12 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
     ticket.waiting_since = None
     meta = {"ticket": ticket.external_id, "provider": ticket.provider}
     if ticket.published_version < 0:
+        # The channel is decided when the root is first posted, once names are known, so
+        # rules on group or brand names apply from the start.
+        target = routing.route(session, ticket, config.default_channel)
+        if target is None:
+            return
+        ticket.channel_id = ticket.routed_channel_id = target
         text, blocks = render.root_message(view(ticket, now))
         outbox.enqueue_post(
             session,
@@ -74,7 +80,9 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
             meta=meta,
         )
         ticket.published_version = ticket.version
-    elif ticket.published_version < ticket.version:
+    else:
+        _reroute(session, ticket, now, config)
+    if 0 <= ticket.published_version < ticket.version:
         text, blocks = render.root_message(view(ticket, now))
         outbox.enqueue_update(
             session,
@@ -128,6 +136,25 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
             meta=meta,
         )
         item.posted = True
+
+
+def _reroute(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) -> None:
+    target = routing.route(session, ticket, config.default_channel)
+    if target is None or target == ticket.routed_channel_id:
+        return
+    ticket.routed_channel_id = target
+    if target == ticket.channel_id:
+        return  # routed back to where the thread lives
+    text, blocks = render.cross_link(view(ticket, now), thread_channel=ticket.channel_id)
+    outbox.enqueue_post(
+        session,
+        key=f"{ticket.root_key}:xlink:{target}:{ticket.version}",
+        channel=target,
+        text=text,
+        blocks=blocks,
+        now=now,
+        link_key=ticket.root_key,
+    )
 
 
 ID_KINDS = {"assignee": "user", "group": "group"}

@@ -14,12 +14,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox, routing, ticket_names
+from bot import routing, ticket_names
 from bot.db import insert_if_absent
 from bot.helpdesk import CommentIn, HelpdeskEvent, TicketSnapshot
 from bot.models import HelpdeskName, Ticket, TicketChange, TicketComment
-from bot.render import tickets as render
-from bot.threads import TicketConfig, shown, sync, view
+from bot.threads import TicketConfig, shown, sync
 
 TRACKED = ("status", "priority", "assignee", "group")
 CLOSED = ("solved", "closed", "deleted")
@@ -45,13 +44,10 @@ def apply(
         _merge(session, ticket, snap, now, config)
     for comment in event.comments:
         _add_comment(session, ticket, comment, now)
-    if ticket.published_version < 0:
-        target = routing.route(session, ticket, config.default_channel)
-        if target is None:
-            return "no route matches and SUPPORT_CHANNEL is not set"
-        ticket.channel_id = ticket.routed_channel_id = target
-    else:
-        _reroute(session, ticket, now, config)
+    if ticket.published_version < 0 and (
+        routing.route(session, ticket, config.default_channel) is None
+    ):
+        return "no route matches and SUPPORT_CHANNEL is not set"
     ticket_names.request_names(session, ticket, now, config)
     sync(session, ticket, now, config)
     return None
@@ -228,22 +224,3 @@ def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: date
     if inserted and comment.public and by_agent and ticket.first_response_at is None:
         if ticket.opened_at is None or created >= ticket.opened_at:
             ticket.first_response_at = created
-
-
-def _reroute(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) -> None:
-    target = routing.route(session, ticket, config.default_channel)
-    if target is None or target == ticket.routed_channel_id:
-        return
-    ticket.routed_channel_id = target
-    if target == ticket.channel_id:
-        return  # routed back to where the thread lives
-    text, blocks = render.cross_link(view(ticket, now), thread_channel=ticket.channel_id)
-    outbox.enqueue_post(
-        session,
-        key=f"{ticket.root_key}:xlink:{target}:{ticket.version}",
-        channel=target,
-        text=text,
-        blocks=blocks,
-        now=now,
-        link_key=ticket.root_key,
-    )
