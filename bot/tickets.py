@@ -18,6 +18,7 @@ from bot import routing, ticket_names
 from bot.db import insert_if_absent
 from bot.helpdesk import CommentIn, HelpdeskEvent, TicketSnapshot
 from bot.models import HelpdeskName, Ticket, TicketChange, TicketComment
+from bot.render.tickets import DESCRIPTION_LIMIT
 from bot.threads import TicketConfig, shown, sync
 
 TRACKED = ("status", "priority", "assignee", "group")
@@ -171,6 +172,20 @@ def _actor(session: Session, provider: str, snap: TicketSnapshot) -> str | None:
     return None
 
 
+def _repeats_description(session: Session, ticket: Ticket, comment: CommentIn) -> bool:
+    """True for the first comment when it is the description the root message shows whole."""
+    if not ticket.description or len(ticket.description) > DESCRIPTION_LIMIT:
+        return False
+    if _normalized(comment.body) != _normalized(ticket.description):
+        return False
+    return (
+        session.scalar(
+            select(TicketComment.id).where(TicketComment.ticket_id == ticket.id).limit(1)
+        )
+        is None
+    )
+
+
 def _normalized(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -204,6 +219,8 @@ def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: date
         cached = session.get(HelpdeskName, (ticket.provider, "user", comment.author_id))
         by_agent = bool(cached and cached.is_agent)
     created = comment.created_at or now
+    # The opening comment is the description the root message already shows: not repeated.
+    silent = ours is not None or _repeats_description(session, ticket, comment)
     inserted = insert_if_absent(
         session,
         TicketComment,
@@ -217,7 +234,7 @@ def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: date
             "body": comment.body,
             "created_at": created,
             "from_slack": ours is not None,
-            "posted": ours is not None,
+            "posted": silent,
         },
         ["ticket_id", "external_id"],
     )

@@ -14,10 +14,12 @@ from bot.settings import Settings
 from integrations.simulators.driver import SlackDriver
 from integrations.simulators.slack import SlackSimulator
 from integrations.simulators.transcript import render_channel, render_ephemeral, render_view
+from integrations.simulators.zendesk import ZendeskSimulator
 
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"
 SUPPORT = "C0SUPPORT"
+ZENDESK_SECRET = "demo-zendesk-secret"
 
 
 class Demo:
@@ -29,6 +31,7 @@ class Demo:
         self.slack.add_user("U0LEE", "lee", real_name="Lee (support lead)", tz="America/New_York")
         self.slack.add_user("U0BOB", "bob", real_name="Bob (backend engineer)", tz="Europe/Paris")
         self.slack.add_channel(SUPPORT, "support", members=["U0ADA", "U0LEE", "U0BOB"])
+        self.zendesk = ZendeskSimulator(webhook_secret=ZENDESK_SECRET).start()
         url = f"sqlite:///{workdir / 'demo.db'}"
         engine = make_engine(url)
         migrate.upgrade(engine)
@@ -42,10 +45,15 @@ class Demo:
             support_leads="U0LEE",
             outbox_channel_rate=0,
             log_level="WARNING",
+            zendesk_url=self.zendesk.url,
+            zendesk_email=self.zendesk.email,
+            zendesk_api_token=self.zendesk.api_token,
+            zendesk_webhook_secret=ZENDESK_SECRET,
         )
         self.runtime: Runtime = build_runtime(settings, scheduler=False, engine=engine)
         self.server = WebServer(self.runtime.web).start()
         self.driver = SlackDriver(self.server.url, SECRET, self.slack)
+        self.zendesk.webhook_url = f"{self.server.url}/webhooks/zendesk"
 
     def settle(self) -> None:
         """Let the app process what it received and deliver what it queued."""
@@ -56,24 +64,26 @@ class Demo:
         self.server.stop()
         self.runtime.stop()
         self.slack.stop()
+        self.zendesk.stop()
 
 
-def _step(title: str) -> None:
+def step(title: str) -> None:
+    """Print a chapter heading."""
     print(f"\n### {title}\n")
 
 
 def foundation(demo: Demo) -> None:
     """The bot starts, posts its welcome through the outbox, answers /support help."""
-    _step("supportbot starts and introduces itself in #support (delivered through the outbox)")
+    step("supportbot starts and introduces itself in #support (delivered through the outbox)")
     demo.runtime.announce()
     demo.settle()
     print(render_channel(demo.slack, SUPPORT, "#support"))
 
-    _step("Lee types `/support help` (only Lee sees the answer)")
+    step("Lee types `/support help` (only Lee sees the answer)")
     answer = demo.driver.command("/support", "help", user_id="U0LEE", channel_id=SUPPORT)
     print(render_ephemeral(answer.json, "ephemeral reply to @lee", demo.slack))
 
-    _step("Ada opens the app's Home tab")
+    step("Ada opens the app's Home tab")
     demo.driver.event(
         {
             "type": "app_home_opened",
@@ -87,7 +97,11 @@ def foundation(demo: Demo) -> None:
     print(render_view(demo.slack.home("U0ADA"), "App Home of @ada", demo.slack))
 
 
-CHAPTERS: list[Callable[[Demo], None]] = [foundation]
+def chapters() -> list[Callable[[Demo], None]]:
+    """The demo's chapters, in order."""
+    from integrations.simulators.demo_tickets import ticket_life
+
+    return [foundation, ticket_life]
 
 
 def run_demo() -> int:
@@ -100,7 +114,7 @@ def run_demo() -> int:
                 "supportbot demo: the real app, talking to local simulators of Slack, Zendesk "
                 "and Jira over HTTP on 127.0.0.1."
             )
-            for chapter in CHAPTERS:
+            for chapter in chapters():
                 chapter(demo)
         finally:
             demo.stop()

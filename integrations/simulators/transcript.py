@@ -9,9 +9,11 @@ from integrations.simulators.slack import SlackSimulator
 
 _MENTION = re.compile(r"<@([A-Z0-9]+)>")
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
 
 
 def _unescape(text: str, names: dict[str, str]) -> str:
+    text = _DATE.sub(lambda m: m.group(1), text)
     text = _MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
     text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
