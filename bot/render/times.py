@@ -1,0 +1,69 @@
+"""Times as people read them, in a given IANA time zone (a user's Slack `tz` or a rotation's)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+def zone_of(name: str | None) -> ZoneInfo:
+    """The time zone called `name`, or UTC when unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local(moment: datetime, tz: str | None) -> datetime:
+    """`moment` on the wall clock of `tz`."""
+    return moment.astimezone(zone_of(tz))
+
+
+def day(moment: datetime, tz: str | None) -> str:
+    """`Tue 1 Dec`."""
+    at = local(moment, tz)
+    return f"{at:%a} {at.day} {at:%b}"
+
+
+def clock(moment: datetime, tz: str | None) -> str:
+    """`14:00 CET`."""
+    return f"{local(moment, tz):%H:%M %Z}"
+
+
+def span(start: datetime, end: datetime, tz: str | None) -> str:
+    """`Tue 1 Dec, 14:00–16:00 CET`, or with both days when it runs past midnight."""
+    a, b = local(start, tz), local(end, tz)
+    if a.date() == b.date():
+        return f"{day(start, tz)}, {a:%H:%M}–{b:%H:%M %Z}"
+    return f"{day(start, tz)} {a:%H:%M} – {day(end, tz)} {b:%H:%M %Z}"
+
+
+def span_also(start: datetime, end: datetime, tz: str | None, other: str | None) -> str:
+    """`span` in `tz`, then the same shift in `other` (its day only when it differs)."""
+    mine = span(start, end, tz)
+    if other is None or other == tz:
+        return mine
+    a, b = local(start, tz), local(start, other)
+    theirs = span(start, end, other)
+    if a.date() == b.date() and local(end, other).date() == b.date():
+        theirs = f"{b:%H:%M}–{local(end, other):%H:%M %Z}"
+    return f"{mine} ({theirs} rotation time)"
+
+
+def stamp(moment: datetime) -> str:
+    """`2026-12-01 13:00 UTC` for records."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def until(moment: datetime, now: datetime) -> str:
+    """`in 24 hours`, `in 15 minutes`, `now`."""
+    minutes = round((moment - now).total_seconds() / 60)
+    if minutes <= 0:
+        return "now"
+    if minutes >= 2880 and minutes % 1440 == 0:
+        days = minutes // 1440
+        return f"in {days} day{'s' if days != 1 else ''}"
+    if minutes % 60 == 0 or minutes > 180:
+        hours = round(minutes / 60)
+        return f"in {hours} hour{'s' if hours != 1 else ''}"
+    return f"in {minutes} minute{'s' if minutes != 1 else ''}"
