@@ -116,6 +116,49 @@ def cmd_demo(_args: argparse.Namespace) -> int:
     return run_demo()
 
 
+def cmd_rotations(args: argparse.Namespace) -> int:
+    """Apply a rotations file (create or update) or export the rotations in that format."""
+    from pathlib import Path
+
+    from bot import rotation_files
+    from bot.db import make_engine, session_factory, transaction
+    from bot.main import refresh_directory, utcnow
+
+    settings = _settings()
+    factory = session_factory(make_engine(settings.database_url))
+    if args.action == "export":
+        with transaction(factory) as session:
+            text = rotation_files.export(session)
+        if args.file:
+            Path(args.file).write_text(text)
+        else:
+            print(text, end="")
+        return 0
+    if not args.file:
+        print("say which file: supportbot rotations apply FILE.yml", file=sys.stderr)
+        return 2
+    text = Path(args.file).read_text()
+    if settings.slack_bot_token is not None and not args.no_refresh:
+        found = refresh_directory(settings, factory)
+        print(f"directory: {found['groups']} user groups, {found['users']} users from Slack")
+    else:
+        print("directory: using the cached users and user groups", file=sys.stderr)
+    try:
+        with transaction(factory) as session:
+            outcomes = rotation_files.apply(
+                session, text, actor="cli", now=utcnow(), default_leads=settings.support_leads
+            )
+    except rotation_files.FileInvalid as err:
+        print(f"supportbot: {args.file} was not applied:", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    for outcome in outcomes:
+        detail = f" ({', '.join(outcome.changed)})" if outcome.changed else ""
+        print(f"{outcome.name}: {outcome.action}{detail}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     top = argparse.ArgumentParser(prog="supportbot", description=__doc__)
@@ -139,6 +182,13 @@ def parser() -> argparse.ArgumentParser:
     box.add_argument("--limit", type=int, default=50)
     box.set_defaults(func=cmd_outbox)
     subs.add_parser("demo", help="run against local simulators").set_defaults(func=cmd_demo)
+    rot = subs.add_parser("rotations", help="apply or export rotations as YAML")
+    rot.add_argument("action", choices=["apply", "export"])
+    rot.add_argument("file", nargs="?", help="the YAML file (export prints when omitted)")
+    rot.add_argument(
+        "--no-refresh", action="store_true", help="use the cached directory, do not call Slack"
+    )
+    rot.set_defaults(func=cmd_rotations)
     return top
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -69,10 +71,35 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.RLock | None:
+    """SQLite takes one writer at a time; queue this process's writers on a lock of our own.
+
+    SQLite's busy handler retries a locked database with sleeps of up to 100 ms, so under
+    load a waiting writer could idle long after the lock is free; a Python lock hands over at
+    once. (SQLite is the single-process backend, so a process-wide lock covers every writer.)
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    with _LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITE_LOCKS[engine] = threading.RLock()
+        return lock
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
-    with factory() as session, session.begin():
+    lock = _write_lock(factory.kw["bind"])
+    if lock is None:
+        with factory() as session, session.begin():
+            yield session
+        return
+    with lock, factory() as session, session.begin():
         yield session
 
 
@@ -85,5 +112,12 @@ def insert_if_absent(
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=keys)
-    return bool(session.execute(statement).rowcount)
+    # RETURNING tells reliably whether the row went in (psycopg can report rowcount -1 here).
+    first_key = next(iter(model.__table__.primary_key.columns))
+    statement = (
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=keys)
+        .returning(first_key)
+    )
+    return session.execute(statement).first() is not None

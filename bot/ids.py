@@ -22,6 +22,8 @@ class Shortcut(StrEnum):
     """Global and message shortcut callback ids."""
 
     SEND_TO_TICKET = "send_to_ticket"
+    FILE_BUG = "file_bug"
+    LINK_BUG = "link_bug"
 
 
 class Action(StrEnum):
@@ -29,7 +31,56 @@ class Action(StrEnum):
 
     HOME_REFRESH = "home_refresh"
     TICKET_OPEN = "ticket_open"
+    SHIFT_CHECKIN = "shift_checkin"
+    SHIFT_CANT_MAKE_IT = "shift_cant_make_it"
+    SHIFT_TAKE = "shift_take"
+    BUG_FILE = "bug_file"
+    BUG_LINK_INSTEAD = "bug_link_instead"
+    BUG_UNLINK = "bug_unlink"
+    BUG_OPEN = "bug_open"
+    BUG_SEARCH = "bug_search"
 
 
 class View(StrEnum):
     """Modal callback ids."""
+
+    ROTATION_FORM = "rotation_form"
+    BUG_FILE_FORM = "bug_file_form"
+    BUG_LINK_FORM = "bug_link_form"
+
+
+class RotationField(StrEnum):
+    """Block ids (and action ids) of the rotation modal's inputs."""
+
+    NAME = "rotation_name"
+    CHANNEL = "rotation_channel"
+    TIMEZONE = "rotation_timezone"
+    DAYS = "rotation_days"
+    START = "rotation_start"
+    LENGTH = "rotation_length"
+    EVERY_WEEKS = "rotation_every_weeks"
+    RRULE = "rotation_rrule"
+    PEOPLE = "rotation_people"
+    TEAMS = "rotation_teams"
+    USERS = "rotation_users"
+    REMINDERS = "rotation_reminders"
+    CHECKIN_BEFORE = "rotation_checkin_before"
+    CHECKIN_AFTER = "rotation_checkin_after"
+    LEADS = "rotation_leads"
+    LEAD_GROUPS = "rotation_lead_groups"
+    HOLIDAYS = "rotation_holidays"
+
+
+class BugField(StrEnum):
+    """Block ids (and action ids) of the File bug and Link to bug modals' inputs."""
+
+    SUMMARY = "bug_summary"
+    DESCRIPTION = "bug_description"
+    PROJECT = "bug_project"
+    ISSUE_TYPE = "bug_issue_type"
+    PRIORITY = "bug_priority"
+    COMPONENTS = "bug_components"
+    LABELS = "bug_labels"
+    MESSAGES = "bug_messages"
+    PICK = "bug_pick"
+    UNLINK = "bug_unlink_keys"

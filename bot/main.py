@@ -28,11 +28,12 @@ from handlers.deps import Deps
 from handlers.slack.app import build_bolt_app
 from handlers.web import build_web_app
 from integrations.clients import Clients
+from integrations.jira import JiraClient
 from integrations.slack_delivery import Dispatcher, make_web_client
 from integrations.zendesk import ZendeskClient
 from scheduling.jobs import build_jobs, calls_step, inbox_step
 from scheduling.leader import Leadership
-from scheduling.scheduler import Clockwork, Worker
+from scheduling.scheduler import Clockwork, Pressure, Worker
 
 log = logging.getLogger("supportbot")
 
@@ -144,16 +145,29 @@ def build_runtime(
         clock=lambda: clock().timestamp(),
     )
     clients = Clients(slack=client, zendesk=_zendesk_client(settings))
-    deps = Deps(settings=settings, factory=factory, clock=clock, wake_outbox=dispatcher.notify)
+    clients.jira = _jira_client(settings, clock)
+    pressure = Pressure()
+    deps = Deps(
+        settings=settings,
+        factory=factory,
+        clock=clock,
+        wake_outbox=dispatcher.notify,
+        note_request=pressure.touch,
+    )
     calls_worker = Worker(
-        "calls", calls_step(factory, clients, settings, clock), after=dispatcher.notify
+        "calls",
+        calls_step(factory, clients, settings, clock),
+        after=dispatcher.notify,
+        pressure=pressure,
     )
 
     def after_inbox() -> None:
         dispatcher.notify()
         calls_worker.wake()
 
-    inbox_worker = Worker("inbox", inbox_step(factory, settings, clock), after=after_inbox)
+    inbox_worker = Worker(
+        "inbox", inbox_step(factory, settings, clock), after=after_inbox, pressure=pressure
+    )
     deps.wake_inbox, deps.wake_calls = inbox_worker.wake, calls_worker.wake
     bolt = build_bolt_app(deps, client)
     leadership = Leadership(engine)
@@ -166,6 +180,7 @@ def build_runtime(
             tick_seconds=settings.scheduler_tick_seconds,
             clock=clock,
             jobs=build_jobs(factory, clients, settings, wake_inbox=inbox_worker.wake),
+            pressure=pressure,
         )
         if scheduler
         else None
@@ -195,6 +210,17 @@ def _zendesk_client(settings: Settings) -> ZendeskClient | None:
         settings.zendesk_url or "",
         settings.zendesk_email or "",
         settings.secret("zendesk_api_token"),
+    )
+
+
+def _jira_client(settings: Settings, clock: Callable[[], datetime]) -> JiraClient | None:
+    if not settings.jira_configured:
+        return None
+    return JiraClient(
+        settings.jira_url or "",
+        settings.jira_email or "",
+        settings.secret("jira_api_token"),
+        clock=lambda: clock().timestamp(),
     )
 
 
@@ -282,3 +308,16 @@ def serve(runtime: Runtime, host: str, port: int) -> None:
         if socket_mode is not None:
             socket_mode.close()
         runtime.stop()
+
+
+def refresh_directory(settings: Settings, factory: sessionmaker[Session]) -> dict[str, int]:
+    """Read every user group and user from Slack into the cache (for `rotations apply`)."""
+    from scheduling.sweeps import rotation_directory
+
+    client = make_web_client(settings.secret("slack_bot_token"), settings.slack_api_url)
+    now = utcnow()
+    clients = Clients(slack=client)
+    return {
+        "groups": len(rotation_directory.fetch_groups(factory, clients, now)),
+        "users": rotation_directory.fetch_users(factory, clients, now),
+    }

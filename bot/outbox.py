@@ -243,50 +243,43 @@ def claim(
     limit: int = 200,
     allowance: Callable[[str, str], int] | None = None,
 ) -> Batch:
-    """Claim the ready head of each channel's queue (at most `allowance(channel, method)` rows)."""
-    rows = session.scalars(
+    """Claim the ready head of each channel's queue (at most `allowance(channel, method)` rows).
+
+    On PostgreSQL the scanned rows are locked (SKIP LOCKED), so two dispatchers never claim
+    the same row; SQLite runs one writer at a time.
+    """
+    query = (
         select(OutboxMessage)
         .where(OutboxMessage.status.in_(ACTIVE))
         .order_by(OutboxMessage.id)
         .limit(scan)
-    ).all()
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.scalars(query).all()
     parents = _parent_positions(session, rows)
     batch = Batch()
     blocked: set[str] = set()
-    total = 0
+    fresh: list[int] = []
+    lapsed: list[int] = []
     for row in rows:
         lane = row.channel
-        if lane in blocked or total >= limit:
+        if lane in blocked or len(fresh) + len(lapsed) >= limit:
             continue
         resolved = _resolve(row, parents)
         ready = row.next_attempt_at <= now and (
             row.status == "pending" or (row.lease_until is not None and row.lease_until <= now)
         )
-        if resolved is None or not ready:
-            blocked.add(lane)
-            continue
         queue = batch.by_channel.setdefault(lane, [])
-        if allowance is not None and len(queue) >= allowance(lane, row.method):
+        if (
+            resolved is None
+            or not ready
+            or (allowance is not None and len(queue) >= allowance(lane, row.method))
+        ):
             blocked.add(lane)
             continue
-        was_in_flight = row.status == "sending"
-        won = session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == row.id,
-                OutboxMessage.status == row.status,
-                OutboxMessage.attempts == row.attempts,
-            )
-            .values(
-                status="sending",
-                lease_until=now + LEASE,
-                uncertain=row.uncertain or was_in_flight,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not won:
-            blocked.add(lane)
-            continue
+        in_flight = row.status == "sending"  # claimed before and never settled: maybe sent
+        (lapsed if in_flight else fresh).append(row.id)
         thread_ts, target = resolved
         queue.append(
             Claimed(
@@ -298,12 +291,19 @@ def claim(
                 row.meta,
                 thread_ts,
                 target,
-                row.uncertain or was_in_flight,
+                row.uncertain or in_flight,
                 row.attempts,
                 row.created_at,
             )
         )
-        total += 1
+    for ids, extra in ((fresh, {}), (lapsed, {"uncertain": True})):
+        if ids:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(status="sending", lease_until=now + LEASE, **extra)
+                .execution_options(synchronize_session=False)
+            )
     batch.by_channel = {lane: q for lane, q in batch.by_channel.items() if q}
     return batch
 

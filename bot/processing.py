@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import helpdesk, helpdesk_generic, notes, slack_events, threads, ticket_names, tickets
+from bot.bug_calls import reactions as bug_reactions
+from bot.bug_notices import process_webhook
+from bot.bugs import BugConfig
 from bot.inbox import Processor
 from bot.models import InboundEvent, PendingCall
 from bot.pending_calls import Reactions
@@ -22,6 +25,11 @@ def ticket_config(settings: Settings) -> threads.TicketConfig:
         show_contact=settings.show_requester_contact,
         lookups=settings.zendesk_configured,
     )
+
+
+def bug_config(settings: Settings) -> BugConfig:
+    """The bug rules' view of the settings."""
+    return BugConfig(project_key=settings.jira_project_key, notes=settings.zendesk_configured)
 
 
 def processors(settings: Settings) -> Mapping[str, Processor]:
@@ -46,7 +54,10 @@ def processors(settings: Settings) -> Mapping[str, Processor]:
     def slack(session: Session, event: InboundEvent, now: datetime) -> str | None:
         return slack_events.process(session, event, now)
 
-    return {"slack": slack, "zendesk": zendesk, "helpdesk": generic}
+    def jira(session: Session, event: InboundEvent, now: datetime) -> str | None:
+        return process_webhook(session, event.payload, now, bug_config(settings))
+
+    return {"slack": slack, "zendesk": zendesk, "helpdesk": generic, "jira": jira}
 
 
 def reactions(settings: Settings) -> Mapping[str, Reactions]:
@@ -74,4 +85,5 @@ def reactions(settings: Settings) -> Mapping[str, Reactions]:
     return {
         notes.NOTE: notes.REACTIONS,
         ticket_names.LOOKUP: Reactions(on_success=names, on_failure=no_names),
+        **bug_reactions(bug_config(settings)),
     }

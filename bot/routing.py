@@ -48,6 +48,7 @@ def add_rule(
     )
     session.add(rule)
     session.flush()
+    session.info.pop("routing_rules", None)
     return rule
 
 
@@ -57,6 +58,7 @@ def remove_rule(session: Session, rule_id: int) -> RoutingRule:
     if rule is None:
         raise UserError(f"there is no rule {rule_id}; `/support route list` shows them")
     session.delete(rule)
+    session.info.pop("routing_rules", None)
     return rule
 
 
@@ -79,7 +81,10 @@ def matches(rule: RoutingRule, ticket: Ticket) -> bool:
 
 def route(session: Session, ticket: Ticket, default: str | None) -> str | None:
     """The channel for a ticket: the first matching rule's, else the default."""
-    for rule in rules(session):
+    cached = session.info.get("routing_rules")
+    if cached is None:
+        cached = session.info["routing_rules"] = rules(session)
+    for rule in cached:
         if matches(rule, ticket):
             return rule.channel_id
     return default

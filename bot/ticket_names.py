@@ -32,32 +32,56 @@ def fill_names(session: Session, ticket: Ticket) -> bool:
         external = getattr(ticket, id_column)
         if not external or getattr(ticket, name_column):
             continue
-        found = session.get(HelpdeskName, (ticket.provider, kind, external))
-        if found is not None:
-            setattr(ticket, name_column, found.name)
+        name = _cached_name(session, ticket.provider, kind, external)
+        if name is not None:
+            setattr(ticket, name_column, name)
             changed = True
     return changed
+
+
+def _cached_name(session: Session, provider: str, kind: str, external_id: str) -> str | None:
+    """A known name; misses are remembered for the rest of this transaction."""
+    misses: set[tuple[str, str, str]] = session.info.setdefault("helpdesk_name_misses", set())
+    key = (provider, kind, external_id)
+    if key in misses:
+        return None
+    found = session.get(HelpdeskName, key)
+    if found is None:
+        misses.add(key)
+        return None
+    return found.name
 
 
 def request_names(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) -> None:
     """Ask the helpdesk for names behind new ids; the thread waits briefly for them."""
     if not config.lookups:
         return
-    missing = []
-    for id_column, (kind, name_column) in NAME_FIELDS.items():
-        external = getattr(ticket, id_column)
-        if external and not getattr(ticket, name_column):
-            missing.append((kind, external))
-    for kind, external in missing:
-        pending_calls.enqueue(
-            session,
-            key=_key(ticket.provider, kind, external),
-            kind=LOOKUP,
-            payload={"kind": kind, "id": external},
-            now=now,
-        )
-    if missing and ticket.waiting_since is None:
+    missing = {
+        _key(ticket.provider, kind, getattr(ticket, id_column)): (kind, getattr(ticket, id_column))
+        for id_column, (kind, name_column) in NAME_FIELDS.items()
+        if getattr(ticket, id_column) and not getattr(ticket, name_column)
+    }
+    if not missing:
+        return
+    asked: set[str] = session.info.setdefault("helpdesk_names_asked", set())
+    todo = [k for k in missing if k not in asked]
+    if todo:
+        asked.update(session.scalars(select(PendingCall.key).where(PendingCall.key.in_(todo))))
+    for key in todo:
+        if key not in asked:
+            kind, external = missing[key]
+            pending_calls.enqueue(
+                session, key=key, kind=LOOKUP, now=now, payload={"kind": kind, "id": external}
+            )
+            asked.add(key)
+    if ticket.waiting_since is None and any(_lookup_open(session, key) for key in missing):
         ticket.waiting_since = now
+
+
+def _lookup_open(session: Session, key: str) -> bool:
+    """Whether a lookup is still to be made (a finished or failed one will not bring news)."""
+    status = session.scalar(select(PendingCall.status).where(PendingCall.key == key))
+    return status in (None, "pending", "running")
 
 
 def names_found(
@@ -79,6 +103,7 @@ def names_found(
         row.updated_at = now
         session.add(row)
         session.flush()
+        session.info.pop("helpdesk_name_misses", None)
         for ticket in _showing(session, provider, key[1], key[2]):
             if fill_names(session, ticket):
                 ticket.version += 1

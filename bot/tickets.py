@@ -190,26 +190,23 @@ def _normalized(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: datetime) -> None:
-    ours = session.scalar(
-        select(TicketComment.id).where(
+def _from_slack(session: Session, ticket: Ticket, comment: CommentIn) -> bool:
+    """Whether a helpdesk comment is the echo of a note this app sent from Slack."""
+    if comment.public or not comment.body:
+        return False  # notes from Slack are always internal
+    wanted = _normalized(comment.body)
+    sent = session.scalars(
+        select(TicketComment.body).where(
             TicketComment.ticket_id == ticket.id,
             TicketComment.from_slack.is_(True),
             TicketComment.external_id.like("slack:%"),
-            TicketComment.body == comment.body,
         )
     )
-    if ours is None and comment.body:
-        for candidate in session.scalars(
-            select(TicketComment).where(
-                TicketComment.ticket_id == ticket.id,
-                TicketComment.from_slack.is_(True),
-                TicketComment.external_id.like("slack:%"),
-            )
-        ):
-            if _normalized(candidate.body) == _normalized(comment.body):
-                ours = candidate.id
-                break
+    return any(_normalized(body) == wanted for body in sent)
+
+
+def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: datetime) -> None:
+    ours = _from_slack(session, ticket, comment)
     author = comment.author
     if not author and comment.author_id:
         cached = session.get(HelpdeskName, (ticket.provider, "user", comment.author_id))
@@ -220,7 +217,7 @@ def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: date
         by_agent = bool(cached and cached.is_agent)
     created = comment.created_at or now
     # The opening comment is the description the root message already shows: not repeated.
-    silent = ours is not None or _repeats_description(session, ticket, comment)
+    silent = ours or _repeats_description(session, ticket, comment)
     inserted = insert_if_absent(
         session,
         TicketComment,
@@ -233,7 +230,7 @@ def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: date
             "public": comment.public,
             "body": comment.body,
             "created_at": created,
-            "from_slack": ours is not None,
+            "from_slack": ours,
             "posted": silent,
         },
         ["ticket_id", "external_id"],

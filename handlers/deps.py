@@ -41,4 +41,5 @@ class Deps:
     wake_inbox: Callable[[], None] = _nothing
     wake_outbox: Callable[[], None] = _nothing
     wake_calls: Callable[[], None] = _nothing
+    note_request: Callable[[], None] = _nothing
     listening: Listening = field(default_factory=Listening)

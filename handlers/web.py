@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from handlers.deps import Deps
 from handlers.limits import BodyLimit
-from handlers.webhooks import helpdesk, zendesk
+from handlers.webhooks import helpdesk, jira, zendesk
 from integrations.signatures import verify_slack
 
 
@@ -63,6 +63,7 @@ def build_web_app(deps: Deps, bolt: App, health: Callable[[], tuple[bool, dict[s
 
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
+        deps.note_request()
         body = await request.body()
         timestamp = request.headers.get("x-slack-request-timestamp", "")
         signature = request.headers.get("x-slack-signature", "")
@@ -90,19 +91,6 @@ def build_web_app(deps: Deps, bolt: App, health: Callable[[], tuple[bool, dict[s
 
     zendesk.register(api, deps)
     helpdesk.register(api, deps)
-    api.add_api_route(
-        "/webhooks/jira",
-        _not_yet("jira"),
-        methods=["POST"],
-        tags=["webhooks"],
-        summary="jira webhook (not enabled in this version)",
-    )
+    jira.register(api, deps)
 
     return BodyLimit(api)
-
-
-def _not_yet(name: str) -> Callable[[], Any]:
-    async def endpoint() -> JSONResponse:
-        return _bad(f"the {name} webhook is not enabled in this version", 501)
-
-    return endpoint

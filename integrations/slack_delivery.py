@@ -83,11 +83,21 @@ class Dispatcher:
         """Wake the loop: new rows were committed."""
         self._wake.set()
 
-    def run(self, stop: threading.Event, *, active: Callable[[], bool] = lambda: True) -> None:
-        """Deliver until `stop` is set; idle while `active()` is false (not the leader)."""
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        active: Callable[[], bool] = lambda: True,
+        yield_to: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Deliver until `stop` is set; idle while `active()` is false (not the leader).
+
+        `yield_to()` is called before each round so a burst of requests goes first.
+        """
         while not stop.is_set():
             wait = 1.0
             if active():
+                yield_to()
                 try:
                     stats = self.run_once()
                     wait = 0.0 if stats.claimed else (stats.wake_in or 1.0)

@@ -13,6 +13,8 @@ from bot.db import transaction
 from bot.processing import reactions, ticket_config
 from bot.settings import Settings
 from integrations.clients import Clients
+from scheduling.bug_jobs import bug_jobs
+from scheduling.rotation_jobs import rotation_jobs
 from scheduling.scheduler import Job, sweep_job
 from scheduling.sweeps import calls, directory, zendesk_export
 from scheduling.sweeps import inbox as inbox_sweep
@@ -87,4 +89,6 @@ def build_jobs(
         sweep_job("ticket_names", factory, release),
         Job("zendesk_export", reconcile),
         Job("directory", refresh_directory, HOURLY),
+        *rotation_jobs(factory, clients, settings),
+        *bug_jobs(factory, clients, settings),
     ]

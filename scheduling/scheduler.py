@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,6 +48,28 @@ def sweep_job(
     return Job(name, run, seconds)
 
 
+class Pressure:
+    """When requests last arrived: background work yields to them (one GIL, one SQLite writer)."""
+
+    def __init__(self, window: float = 0.05) -> None:
+        self.window = window
+        self._last = 0.0
+
+    def touch(self) -> None:
+        """A request is being served."""
+        self._last = time.monotonic()
+
+    def busy(self) -> bool:
+        """Whether a request arrived within the window."""
+        return time.monotonic() - self._last < self.window
+
+    def wait(self, most: float = 0.25) -> None:
+        """Let requests go first, but never stall background work for more than `most`."""
+        deadline = time.monotonic() + most
+        while self.busy() and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+
 class Worker:
     """Runs a step as soon as it is woken, until it finds nothing to do (in every process).
 
@@ -55,10 +78,17 @@ class Worker:
     run the same steps, so nothing waits on a worker that died.
     """
 
-    def __init__(self, name: str, step: Callable[[], int], after: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        name: str,
+        step: Callable[[], int],
+        after: Callable[[], None],
+        pressure: Pressure | None = None,
+    ) -> None:
         self.name = name
         self.step = step
         self.after = after
+        self.pressure = pressure
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -95,7 +125,13 @@ class Worker:
             if self._stop.is_set():
                 return
             try:
-                self.run_until_idle()
+                while not self._stop.is_set():
+                    if self.pressure is not None:
+                        self.pressure.wait()
+                    handled = self.step()
+                    if not handled:
+                        break
+                    self.after()
             except Exception:  # noqa: BLE001 - the leader's tick runs the same step again
                 log.exception("worker.failed name=%s", self.name)
 
@@ -111,7 +147,8 @@ class Clockwork:
         *,
         tick_seconds: float,
         clock: Callable[[], datetime],
-        jobs: list[Job] | None = None,
+        jobs: list[Job],
+        pressure: Pressure | None = None,
     ) -> None:
         self.factory = factory
         self.leadership = leadership
@@ -119,6 +156,7 @@ class Clockwork:
         self.tick_seconds = tick_seconds
         self.clock = clock
         self.jobs = jobs
+        self.pressure = pressure or Pressure()
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._stop = threading.Event()
         self._dispatch_thread: threading.Thread | None = None
@@ -146,7 +184,7 @@ class Clockwork:
         self._dispatch_thread = threading.Thread(
             target=self.dispatcher.run,
             args=(self._stop,),
-            kwargs={"active": lambda: self.leadership.is_leader},
+            kwargs={"active": lambda: self.leadership.is_leader, "yield_to": self.pressure.wait},
             name="dispatcher",
             daemon=True,
         )

@@ -107,3 +107,13 @@ def desk(db_url: str, clock: Any) -> Iterator[Any]:
     running = start_app(db_url, clock=clock, zendesk=True)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def bugdesk(db_url: str, clock: Any) -> Iterator[Any]:
+    """The app wired to Zendesk and Jira simulators that send it signed webhooks."""
+    from harness import start_app
+
+    running = start_app(db_url, clock=clock, zendesk=True, jira=True)
+    yield running
+    running.stop()

@@ -9,6 +9,7 @@ from typing import Any
 from bot.main import Runtime, WebServer, build_runtime
 from bot.settings import Settings
 from integrations.simulators.driver import SlackDriver
+from integrations.simulators.jira import JiraSimulator
 from integrations.simulators.slack import SlackSimulator
 from integrations.simulators.zendesk import ZendeskSimulator
 
@@ -17,6 +18,7 @@ BOT_TOKEN = "xoxb-test-token"
 SUPPORT_CHANNEL = "C0SUPPORT"
 ZENDESK_SECRET = "zendesk-webhook-secret"
 HELPDESK_SECRET = "helpdesk-webhook-secret"
+JIRA_SECRET = "jira-webhook-secret"
 
 
 class Clock:
@@ -64,6 +66,11 @@ class App:
         """The Zendesk simulator wired to this app."""
         return self.extras["zendesk"]
 
+    @property
+    def jira(self) -> JiraSimulator:
+        """The Jira simulator wired to this app."""
+        return self.extras["jira"]
+
     def stop(self) -> None:
         """Stop the server, the runtime and the simulators."""
         self.server.stop()
@@ -71,10 +78,17 @@ class App:
         self.slack.stop()
         if "zendesk" in self.extras:
             self.extras["zendesk"].stop()
+        if "jira" in self.extras:
+            self.extras["jira"].stop()
 
 
 def start_app(
-    db_url: str, *, clock: Clock | None = None, zendesk: bool = False, **overrides: Any
+    db_url: str,
+    *,
+    clock: Clock | None = None,
+    zendesk: bool = False,
+    jira: bool = False,
+    **overrides: Any,
 ) -> App:
     """Start the app on an ephemeral port against fresh simulators (Zendesk when asked)."""
     clock = clock or Clock()
@@ -102,6 +116,16 @@ def start_app(
             zendesk_api_token=desk.api_token,
             zendesk_webhook_secret=ZENDESK_SECRET,
         )
+    if jira:
+        tracker = JiraSimulator(webhook_secret=JIRA_SECRET, clock=clock.epoch).start()
+        extras["jira"] = tracker
+        values.update(
+            jira_url=tracker.url,
+            jira_email=tracker.email,
+            jira_api_token=tracker.api_token,
+            jira_project_key="SUP",
+            jira_webhook_secret=JIRA_SECRET,
+        )
     values.update(overrides)
     settings = Settings(_env_file=None, **values)
     runtime = build_runtime(settings, clock=clock.now, scheduler=False)
@@ -109,4 +133,6 @@ def start_app(
     driver = SlackDriver(server.url, SIGNING_SECRET, slack, clock=clock.epoch)
     if zendesk:
         extras["zendesk"].webhook_url = f"{server.url}/webhooks/zendesk"
+    if jira:
+        extras["jira"].webhooks.url = f"{server.url}/webhooks/jira"
     return App(runtime, server, slack, driver, clock, extras)

@@ -1,10 +1,20 @@
 """All tables, imported here so metadata is complete for Alembic and tests."""
 
 from bot.models.base import Base
+from bot.models.bugs import Bug, BugLink, BugTransition
 from bot.models.inbox import InboundEvent
 from bot.models.outbox import OutboxMessage
 from bot.models.pending_calls import PendingCall
 from bot.models.people import SlackUser, SlackUserGroup, SlackUserGroupMember
+from bot.models.rotations import (
+    OutOfOffice,
+    Rotation,
+    RotationMember,
+    Shift,
+    ShiftAssignment,
+    ShiftEvent,
+    ShiftOffer,
+)
 from bot.models.state import AppState
 from bot.models.tickets import (
     ChannelSetting,
@@ -30,4 +40,14 @@ __all__ = [
     "Ticket",
     "TicketChange",
     "TicketComment",
+    "OutOfOffice",
+    "Rotation",
+    "RotationMember",
+    "Shift",
+    "ShiftAssignment",
+    "ShiftEvent",
+    "ShiftOffer",
+    "Bug",
+    "BugLink",
+    "BugTransition",
 ]

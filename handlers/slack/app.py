@@ -8,7 +8,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.slack import commands, errors, events, home, tickets
+from handlers.slack import commands, errors, events, home, rotations, tickets
+from handlers.slack.bugs import register as register_bugs
 from handlers.slack.subcommands import Registry
 
 
@@ -43,5 +44,7 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
     events.register(app, deps)
     home.register(app, deps)
     tickets.register(app, deps, registry)
+    rotations.register(app, deps, registry)
+    register_bugs(app, deps)
     app.supportbot_registry = registry  # type: ignore[attr-defined]
     return app

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from bot import inbox
 from bot.db import transaction
@@ -19,19 +20,25 @@ def bad(reason: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": reason}, status_code=status)
 
 
-def store(
+async def store(
     deps: Deps, *, source: str, external_id: str, event_type: str, payload: dict[str, Any]
 ) -> JSONResponse:
     """Store the event (a duplicate is a no-op), wake the inbox worker, answer 200."""
-    with transaction(deps.factory) as session:
-        new = inbox.store(
-            session,
-            source=source,
-            external_id=external_id,
-            event_type=event_type,
-            payload=payload,
-            now=deps.clock(),
-        )
+    deps.note_request()
+
+    def write() -> bool:
+        with transaction(deps.factory) as session:
+            return inbox.store(
+                session,
+                source=source,
+                external_id=external_id,
+                event_type=event_type,
+                payload=payload,
+                now=deps.clock(),
+            )
+
+    # In a worker thread: waiting for the database must not stall the event loop.
+    new = await run_in_threadpool(write)
     if new:
         deps.wake_inbox()
     return JSONResponse({"ok": True, "duplicate": not new}, status_code=200)

@@ -53,7 +53,7 @@ def register(api: FastAPI, deps: Deps) -> None:
         assert event is not None
         if status == "ignored":
             return ignored("helpdesk", event.type, "unknown event type")
-        return store(
+        return await store(
             deps,
             source="helpdesk",
             external_id=f"{event.source}:{key}",

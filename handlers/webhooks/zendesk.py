@@ -45,7 +45,7 @@ def register(api: FastAPI, deps: Deps) -> None:
             return bad(reason)
         if not helpdesk.zendesk_is_ticket_event(payload):
             return ignored("zendesk", payload["type"], "not a ticket event")
-        return store(
+        return await store(
             deps,
             source="zendesk",
             external_id=payload["id"],

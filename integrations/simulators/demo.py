@@ -12,6 +12,7 @@ from bot.db import make_engine
 from bot.main import Runtime, WebServer, build_runtime
 from bot.settings import Settings
 from integrations.simulators.driver import SlackDriver
+from integrations.simulators.jira import JiraSimulator
 from integrations.simulators.slack import SlackSimulator
 from integrations.simulators.transcript import render_channel, render_ephemeral, render_view
 from integrations.simulators.zendesk import ZendeskSimulator
@@ -20,6 +21,7 @@ SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"
 SUPPORT = "C0SUPPORT"
 ZENDESK_SECRET = "demo-zendesk-secret"
+JIRA_SECRET = "demo-jira-secret"
 
 
 class Demo:
@@ -32,6 +34,7 @@ class Demo:
         self.slack.add_user("U0BOB", "bob", real_name="Bob (backend engineer)", tz="Europe/Paris")
         self.slack.add_channel(SUPPORT, "support", members=["U0ADA", "U0LEE", "U0BOB"])
         self.zendesk = ZendeskSimulator(webhook_secret=ZENDESK_SECRET).start()
+        self.jira = JiraSimulator(webhook_secret=JIRA_SECRET).start()
         url = f"sqlite:///{workdir / 'demo.db'}"
         engine = make_engine(url)
         migrate.upgrade(engine)
@@ -49,11 +52,17 @@ class Demo:
             zendesk_email=self.zendesk.email,
             zendesk_api_token=self.zendesk.api_token,
             zendesk_webhook_secret=ZENDESK_SECRET,
+            jira_url=self.jira.url,
+            jira_email=self.jira.email,
+            jira_api_token=self.jira.api_token,
+            jira_project_key="SUP",
+            jira_webhook_secret=JIRA_SECRET,
         )
         self.runtime: Runtime = build_runtime(settings, scheduler=False, engine=engine)
         self.server = WebServer(self.runtime.web).start()
         self.driver = SlackDriver(self.server.url, SECRET, self.slack)
         self.zendesk.webhook_url = f"{self.server.url}/webhooks/zendesk"
+        self.jira.webhooks.url = f"{self.server.url}/webhooks/jira"
 
     def settle(self) -> None:
         """Let the app process what it received and deliver what it queued."""
@@ -65,6 +74,7 @@ class Demo:
         self.runtime.stop()
         self.slack.stop()
         self.zendesk.stop()
+        self.jira.stop()
 
 
 def step(title: str) -> None:
@@ -99,9 +109,11 @@ def foundation(demo: Demo) -> None:
 
 def chapters() -> list[Callable[[Demo], None]]:
     """The demo's chapters, in order."""
+    from integrations.simulators.demo_bugs import bug_life
+    from integrations.simulators.demo_rotations import support_rotation
     from integrations.simulators.demo_tickets import ticket_life
 
-    return [foundation, ticket_life]
+    return [foundation, ticket_life, support_rotation, bug_life]
 
 
 def run_demo() -> int:

@@ -15,6 +15,7 @@ from bot.db import transaction
 from bot.pending_calls import Claimed, Reactions
 from bot.render.tickets import note_for_ticket
 from integrations.clients import Clients
+from scheduling.sweeps import jira_calls
 from scheduling.sweeps.directory import fetch_user
 
 log = logging.getLogger("supportbot.calls")
@@ -70,8 +71,9 @@ def run(
 
 def executors(factory: sessionmaker[Session], clients: Clients) -> dict[str, Executor]:
     """The calls this process can make, by kind."""
+    bug_calls = jira_calls.executors(factory, clients)
     if clients.zendesk is None:
-        return {}
+        return bug_calls
     zendesk = clients.zendesk
 
     def note(call: Claimed, now: datetime) -> dict[str, Any]:
@@ -86,7 +88,7 @@ def executors(factory: sessionmaker[Session], clients: Clients) -> dict[str, Exe
     def lookup(call: Claimed, _now: datetime) -> dict[str, Any]:
         return {"names": [zendesk.name_of(call.payload["kind"], call.payload["id"])]}
 
-    return {notes.NOTE: note, ticket_names.LOOKUP: lookup}
+    return {notes.NOTE: note, ticket_names.LOOKUP: lookup, **bug_calls}
 
 
 def _slack_name(

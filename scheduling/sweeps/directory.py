@@ -15,6 +15,7 @@ from bot import people
 from bot.db import transaction
 from bot.models import SlackUser, SlackUserGroup
 from integrations.clients import Clients
+from scheduling.sweeps import rotation_directory
 
 log = logging.getLogger("supportbot.directory")
 
@@ -34,7 +35,15 @@ def refresh(
             )
         )
     refreshed, failed = 0, 0
-    for group_id in sorted(groups):
+    try:
+        # One usergroups.list call reads every group with its members; only groups it did
+        # not list (e.g. disabled ones) are read one by one.
+        listed = rotation_directory.fetch_groups(factory, clients, now)
+        refreshed = len(groups & listed)
+    except SlackApiError as err:
+        listed, failed = set(), failed + 1
+        log.warning("directory.groups_failed error=%s", err.response.get("error"))
+    for group_id in sorted(groups - listed):
         try:
             fetch_group(factory, clients, group_id, now)
             refreshed += 1

@@ -11,13 +11,17 @@ from bot.processing import processors
 from bot.settings import Settings
 from scheduling.scheduler import Sweep
 
+# Small batches keep each transaction short, so webhooks and commands never wait long for
+# SQLite's single writer.
+BATCH = 4
+
 
 def sweep_for(settings: Settings) -> Sweep:
     """The inbox sweep: process one batch of due events; returns counts by outcome."""
     table = processors(settings)
 
     def sweep(session: Session, now: datetime) -> dict[str, int]:
-        summary = inbox.process_due(session, now, table)
+        summary = inbox.process_due(session, now, table, limit=BATCH)
         return {
             "done": summary.done,
             "ignored": summary.ignored,

@@ -173,5 +173,5 @@ def test_welcome_note_is_posted_once_however_often_the_app_starts(app: Any) -> N
     assert len(notes) == 1 and "supportbot is connected" in notes[0]["text"]
 
 
-def test_jira_webhook_not_enabled_yet_answers_501(app: Any) -> None:
-    assert requests.post(f"{app.url}/webhooks/jira", json={}, timeout=10).status_code == 501
+def test_jira_webhook_without_a_secret_configured_answers_503(app: Any) -> None:
+    assert requests.post(f"{app.url}/webhooks/jira", json={}, timeout=10).status_code == 503

@@ -1,0 +1,181 @@
+"""10,000 Zendesk webhook deliveries for 1,000 tickets (20% duplicates, shuffled) to the signed
+endpoint, with the app processing as they arrive.
+
+Targets: at least 300 events/s accepted and p99 endpoint latency <= 50 ms on SQLite (2 cores);
+at the end exactly 1,000 root messages, every comment exactly once, and every root message
+showing the ticket's final state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import random
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+from common import Report, fresh_database, percentile
+
+from bot.main import WebServer, build_runtime
+from bot.settings import Settings
+from integrations.signatures import sign_zendesk
+from integrations.simulators.slack import SlackSimulator
+from integrations.simulators.zendesk import ZendeskSimulator
+
+SECRET = "bench-zendesk-secret"
+CHANNEL = "C0SUPPORT"
+
+
+def build_events(desk: ZendeskSimulator, tickets: int) -> tuple[list[dict[str, Any]], dict]:
+    """Eight events per ticket, captured as Zendesk would send them; and each final state."""
+    desk.deliver = "queue"
+    agents = [desk.add_agent(f"Agent {i}") for i in range(10)]
+    customers = [desk.add_user(f"Customer {i}") for i in range(50)]
+    finals = {}
+    for n in range(tickets):
+        customer, agent = customers[n % 50], agents[n % 10]
+        ticket = desk.create_ticket(
+            f"Bench ticket {n}", f"Problem {n}", requester_id=customer["id"]
+        )  # created + comment_added
+        desk.add_comment(ticket["id"], f"comment {n}-a", author_id=agent["id"])
+        desk.add_comment(ticket["id"], f"comment {n}-b", author_id=customer["id"])
+        desk.update_ticket(ticket["id"], status="open", priority="urgent")  # 2 events
+        desk.update_ticket(ticket["id"], assignee_id=agent["id"])
+        desk.solve(ticket["id"])
+        finals[str(ticket["id"])] = agent["name"]
+    events = list(desk.pending_webhooks)
+    desk.pending_webhooks.clear()
+    return events, finals
+
+
+def send_all(base_url: str, bodies: list[bytes]) -> tuple[list[float], dict[int, int]]:
+    """POST each body, signed fresh, on one keep-alive connection; latencies in ms."""
+    http = requests.Session()
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    for body in bodies:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        headers = {
+            "Content-Type": "application/json",
+            "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+            "X-Zendesk-Webhook-Signature": sign_zendesk(SECRET, stamp, body),
+        }
+        started = time.perf_counter()
+        answer = http.post(f"{base_url}/webhooks/zendesk", data=body, headers=headers, timeout=30)
+        latencies.append((time.perf_counter() - started) * 1000)
+        statuses[answer.status_code] += 1
+    return latencies, dict(statuses)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tickets", type=int, default=1000)
+    parser.add_argument("--deliveries", type=int, default=10000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--database-url")
+    parser.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="measure the endpoint alone; process after ingestion",
+    )
+    args = parser.parse_args()
+
+    report = Report(f"ticket webhooks: {args.deliveries} deliveries for {args.tickets} tickets")
+    url, engine = fresh_database(args.database_url)
+    slack = SlackSimulator(token="xoxb-bench").start()
+    slack.add_channel(CHANNEL, "support")
+    desk = ZendeskSimulator(webhook_secret=SECRET).start()
+    events, finals = build_events(desk, args.tickets)
+    unique = int(args.deliveries * 0.8)
+    assert len(events) >= unique, f"only {len(events)} events for {unique} unique deliveries"
+    rng = random.Random(7)
+    chosen = events[:unique]
+    deliveries = chosen + [rng.choice(chosen) for _ in range(args.deliveries - unique)]
+    rng.shuffle(deliveries)
+
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token="xoxb-bench",
+        slack_signing_secret="x",
+        slack_api_url=slack.api_url,
+        database_url=url,
+        support_channel=CHANNEL,
+        zendesk_url=desk.url,
+        zendesk_email=desk.email,
+        zendesk_api_token=desk.api_token,
+        zendesk_webhook_secret=SECRET,
+        outbox_channel_rate=0,
+        log_level="WARNING",
+    )
+    runtime = build_runtime(settings, scheduler=False, engine=engine)
+    server = WebServer(runtime.web).start()
+    stop = threading.Event()
+    delivering = threading.Thread(target=runtime.dispatcher.run, args=(stop,),
+                                  kwargs={"yield_to": runtime.inbox_worker.pressure.wait},
+                                  daemon=True)
+    if not args.ingest_only:
+        runtime.inbox_worker.start()
+        runtime.calls_worker.start()
+        delivering.start()
+
+    # The load comes from other processes, as Zendesk's would: the app's process only serves.
+    bodies = [json.dumps(payload).encode() for payload in deliveries]
+    slices = [bodies[i :: args.concurrency] for i in range(args.concurrency)]
+    context = multiprocessing.get_context("spawn")
+    started = time.monotonic()
+    with context.Pool(args.concurrency) as pool:
+        results = pool.starmap(send_all, [(server.url, chunk) for chunk in slices])
+    accepted_in = time.monotonic() - started
+    latencies = [ms for chunk, _ in results for ms in chunk]
+    statuses: Counter[int] = Counter()
+    for _, counted in results:
+        statuses.update(counted)
+    processing = time.monotonic()
+    runtime.settle(timeout=300)
+    stop.set()
+    runtime.dispatcher.notify()
+    if delivering.is_alive():
+        delivering.join(timeout=30)
+    runtime.settle(timeout=300)
+    settled_in = time.monotonic() - processing
+
+    roots = [m for m in slack.messages(CHANNEL) if "Zendesk #" in m["text"]]
+    comments: Counter[str] = Counter()
+    final_ok = 0
+    for root in roots:
+        for reply in slack.replies(CHANNEL, root["ts"]):
+            said = reply["text"].split(": ", 1)[-1]
+            if said.startswith("comment "):
+                comments[said] += 1
+        ticket_id = root["text"].split("#", 1)[1].split(":", 1)[0]
+        shown = root["text"] + json.dumps(root["blocks"])
+        if "[solved]" in root["text"] and "urgent" in shown and finals[ticket_id] in shown:
+            final_ok += 1
+    expected_comments = 2 * args.tickets
+    report.figure("database", url.split(":")[0])
+    report.figure("answers", dict(statuses))
+    report.figure("accepted in", accepted_in, "s")
+    report.figure("processed and delivered after", settled_in, "s")
+    report.figure("p50 latency", percentile(latencies, 50), "ms")
+    report.target(
+        "events accepted per second", args.deliveries / accepted_in, 300, at_most=False, unit="ev/s"
+    )
+    report.target("p99 latency", percentile(latencies, 99), 50, unit="ms")
+    report.target("root messages - tickets", abs(len(roots) - args.tickets), 0)
+    report.target("comments missing", expected_comments - len(comments), 0)
+    report.target("comments posted twice", sum(n - 1 for n in comments.values()), 0)
+    report.target("roots not showing the final state", args.tickets - final_ok, 0)
+    server.stop()
+    runtime.stop()
+    slack.stop()
+    desk.stop()
+    report.finish()
+
+
+if __name__ == "__main__":
+    main()
