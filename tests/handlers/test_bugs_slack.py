@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import logging
 from typing import Any
 
 import pytest
@@ -22,7 +24,7 @@ from bug_helpers import (
 from bot import bugs
 from bot.db import transaction
 from bot.ids import BugField as F
-from bot.models import Ticket
+from bot.models import PendingCall, Ticket
 
 
 def _ephemerals(app: Any, user: str = "U0AGENT") -> list[str]:
@@ -331,3 +333,20 @@ def test_replies_in_the_thread_are_unchanged_by_filing(bugdesk: Any) -> None:
     file_bug(bugdesk, root)
     bugdesk.settle()
     assert len(replies(bugdesk, root)) == before + 1
+
+
+def test_jira_credentials_never_reach_logs_or_users(bugdesk: Any, caplog: Any) -> None:
+    caplog.set_level(logging.DEBUG)
+    _, root = ticket_thread(bugdesk)
+    bugdesk.jira.api_token = "rotated-token"  # Jira now refuses the bot's credentials: 401
+    file_bug(bugdesk, root)
+    bugdesk.settle()
+    [refused] = [t for t in _ephemerals(bugdesk) if "Jira refused the bug" in t]
+    assert "401" in refused and "check JIRA_EMAIL and JIRA_API_TOKEN" in refused
+    token = bugdesk.runtime.settings.secret("jira_api_token")
+    basic = base64.b64encode(f"{bugdesk.jira.email}:{token}".encode()).decode()
+    shown = caplog.text + " ".join(_ephemerals(bugdesk))
+    assert token not in shown and basic not in shown
+    with transaction(bugdesk.runtime.factory) as session:
+        [call] = session.query(PendingCall).filter_by(kind="jira.create").all()
+        assert call.status == "failed" and token not in (call.last_error or "")
