@@ -132,6 +132,10 @@ def _update(bug: Bug, state: BugState, now: datetime) -> None:
     bug.resolution, bug.fix_versions = state.resolution, list(state.fix_versions)
     if state.summary:
         bug.summary = state.summary[:1000]
+    if state.components is not None:
+        bug.components = list(state.components)
+    if state.created_at and not bug.jira_created_at:
+        bug.jira_created_at = state.created_at
     if state.url and not bug.url:
         bug.url = state.url
     if state.category_changed_at:

@@ -27,6 +27,8 @@ class BugState:
     category_changed_at: datetime | None = None
     updated_at: datetime | None = None
     url: str | None = None
+    components: list[str] | None = None
+    created_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe form (stored with inbound events and call results)."""
@@ -40,6 +42,8 @@ class BugState:
             "category_changed_at": _iso(self.category_changed_at),
             "updated_at": _iso(self.updated_at),
             "url": self.url,
+            "components": None if self.components is None else list(self.components),
+            "created_at": _iso(self.created_at),
         }
 
     @classmethod
@@ -55,6 +59,8 @@ class BugState:
             category_changed_at=_parse_iso(data.get("category_changed_at")),
             updated_at=_parse_iso(data.get("updated_at")),
             url=data.get("url"),
+            components=data.get("components"),
+            created_at=_parse_iso(data.get("created_at")),
         )
 
 
@@ -93,6 +99,7 @@ def state_of_issue(issue: dict[str, Any], url: str | None = None) -> BugState:
         raise ValueError("issue.fields.status.statusCategory.key is missing")
     resolution = fields.get("resolution")
     versions = fields.get("fixVersions") or []
+    components = fields.get("components")
     return BugState(
         key=key.upper(),
         category=category,
@@ -105,6 +112,11 @@ def state_of_issue(issue: dict[str, Any], url: str | None = None) -> BugState:
         category_changed_at=jira_time(fields.get("statuscategorychangedate")),
         updated_at=jira_time(fields.get("updated")),
         url=url,
+        # Absent when the request did not ask for the field: None keeps what is known.
+        components=[str(c.get("name")) for c in components if isinstance(c, dict) and c.get("name")]
+        if isinstance(components, list)
+        else None,
+        created_at=jira_time(fields.get("created")),
     )
 
 

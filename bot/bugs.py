@@ -62,6 +62,8 @@ def record_bug(session: Session, state: BugState, now: datetime) -> Bug:
             "category": state.category,
             "resolution": state.resolution,
             "fix_versions": list(state.fix_versions),
+            "components": list(state.components or []),
+            "jira_created_at": state.created_at,
             "category_changed_at": state.category_changed_at,
             "source_updated_at": state.updated_at,
             "created_at": now,

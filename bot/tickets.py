@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import routing, ticket_names
+from bot import routing, sla, ticket_names
 from bot.db import insert_if_absent
 from bot.helpdesk import CommentIn, HelpdeskEvent, TicketSnapshot
 from bot.models import HelpdeskName, Ticket, TicketChange, TicketComment
@@ -45,6 +45,7 @@ def apply(
         _merge(session, ticket, snap, now, config)
     for comment in event.comments:
         _add_comment(session, ticket, comment, now)
+    sla.assign(session, ticket)
     if ticket.published_version < 0 and (
         routing.route(session, ticket, config.default_channel) is None
     ):

@@ -25,7 +25,16 @@ from jira import JIRA
 from jira.exceptions import JIRAError
 
 PERMANENT = frozenset({400, 401, 403, 404, 405, 410, 413, 422})
-FIELDS = ["summary", "status", "resolution", "fixVersions", "statuscategorychangedate", "updated"]
+FIELDS = [
+    "summary",
+    "status",
+    "resolution",
+    "fixVersions",
+    "statuscategorychangedate",
+    "updated",
+    "components",
+    "created",
+]
 PAGE = 100  # Cloud pages searches that return fields at 100 issues
 MISSING = re.compile(
     r"An issue with key '([^']+)' does not exist|The issue key '([^']+)' for field 'key' is invalid"

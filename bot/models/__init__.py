@@ -3,6 +3,7 @@
 from bot.models.base import Base
 from bot.models.bugs import Bug, BugLink, BugTransition
 from bot.models.inbox import InboundEvent
+from bot.models.insights import DigestRun, HomeView, SlaAlert, SlaPolicy
 from bot.models.outbox import OutboxMessage
 from bot.models.pending_calls import PendingCall
 from bot.models.people import SlackUser, SlackUserGroup, SlackUserGroupMember
@@ -50,4 +51,8 @@ __all__ = [
     "Bug",
     "BugLink",
     "BugTransition",
+    "DigestRun",
+    "HomeView",
+    "SlaAlert",
+    "SlaPolicy",
 ]

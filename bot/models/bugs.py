@@ -25,6 +25,9 @@ class Bug(Base):
     category: Mapped[str | None] = mapped_column(String(32))
     resolution: Mapped[str | None] = mapped_column(String(255))
     fix_versions: Mapped[list[str]]
+    components: Mapped[list[str]]
+    # When the issue was created in Jira (None until an observation says).
+    jira_created_at: Mapped[datetime | None]
     # Jira's `statuscategorychangedate` and `updated` of the newest observation: they order
     # observations, so a late or repeated report changes nothing.
     category_changed_at: Mapped[datetime | None]
@@ -54,6 +57,7 @@ class BugLink(Base):
     __table_args__ = (
         UniqueConstraint("bug_id", "ticket_id"),
         Index("ix_bug_links_ticket_id", "ticket_id"),
+        Index("ix_bug_links_linked_at", "linked_at"),
     )
 
 

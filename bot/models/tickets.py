@@ -47,11 +47,21 @@ class Ticket(Base):
     first_seen_at: Mapped[datetime]
     first_response_at: Mapped[datetime | None]
     solved_at: Mapped[datetime | None]
+    # Service-level thresholds from the SLA policy of the ticket's priority (bot/sla.py):
+    # "at risk" and "due" for the first response and for resolution, and the next of them
+    # not yet alerted on (NULL when none is left), which the SLA sweep looks for.
+    response_risk_at: Mapped[datetime | None]
+    response_due_at: Mapped[datetime | None]
+    resolve_risk_at: Mapped[datetime | None]
+    resolve_due_at: Mapped[datetime | None]
+    sla_next_at: Mapped[datetime | None]
 
     __table_args__ = (
         UniqueConstraint("provider", "external_id"),
         Index("ix_tickets_status", "status"),
         Index("ix_tickets_channel_id", "channel_id"),
+        Index("ix_tickets_sla_next_at", "sla_next_at"),
+        Index("ix_tickets_first_seen_at", "first_seen_at"),
     )
 
 

@@ -8,7 +8,18 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.deps import Deps
-from handlers.slack import commands, errors, events, home, rotations, tickets
+from handlers.slack import (
+    bug_views,
+    commands,
+    errors,
+    events,
+    home,
+    queue,
+    reports,
+    rotations,
+    sla,
+    tickets,
+)
 from handlers.slack.bugs import register as register_bugs
 from handlers.slack.subcommands import Registry
 
@@ -46,5 +57,9 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
     tickets.register(app, deps, registry)
     rotations.register(app, deps, registry)
     register_bugs(app, deps)
+    queue.register(app, deps, registry)
+    bug_views.register(app, deps, registry)
+    reports.register(app, deps, registry)
+    sla.register(app, deps, registry)
     app.supportbot_registry = registry  # type: ignore[attr-defined]
     return app
