@@ -29,14 +29,29 @@ def _settings() -> Settings:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Migrate, then serve HTTP (and Socket Mode), with the scheduler unless told not to."""
+    from sqlalchemy.exc import OperationalError
+
     from bot import logs, migrate
     from bot.db import make_engine
 
     settings = _settings()
     logs.configure(settings.log_level, settings.log_format)
     engine = make_engine(settings.database_url)
-    if not args.no_migrate:
-        migrate.upgrade(engine)
+    try:
+        if not args.no_migrate:
+            migrate.upgrade(engine)
+        else:
+            engine.connect().close()
+    except OperationalError as err:
+        reason = str(err.orig or err).strip().splitlines()[0][:300]
+        where = engine.url.render_as_string(hide_password=True)
+        print(
+            f"supportbot: cannot open the database {where}: {reason}\n"
+            "  check DATABASE_URL (example: DATABASE_URL=postgresql://supportbot@db.internal/"
+            "supportbot) and that the server is running",
+            file=sys.stderr,
+        )
+        return 2
     missing = settings.missing_for_run()
     if missing:
         print(
@@ -47,10 +62,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"  {line}", file=sys.stderr)
         print(SETUP_GUIDE, file=sys.stderr)
         return 2
-    from bot.main import build_runtime, serve
+    from bot.main import build_runtime, listening_socket, serve
 
+    host, port = args.host or settings.host, args.port or settings.port
+    try:
+        sock = listening_socket(host, port)
+    except OSError as err:
+        print(
+            f"supportbot: cannot listen on {host}:{port}: {err.strerror or err}\n"
+            "  another process may be using the port: set PORT or pass --port",
+            file=sys.stderr,
+        )
+        return 2
     runtime = build_runtime(settings, scheduler=not args.no_scheduler, engine=engine)
-    serve(runtime, args.host or settings.host, args.port or settings.port)
+    serve(runtime, sock)
     return 0
 
 
@@ -97,7 +122,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             print(f"{n} dead letter(s) queued again")
             return 0
         counts = outbox.counts(session)
-        print("outbox: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "empty")
+        print("outbox: " + (", ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "empty"))
         for title, statuses in (("backlog", ("pending", "sending")), ("dead letters", ("dead",))):
             rows = outbox.listing(session, statuses, limit=args.limit)
             print(f"\n{title} ({len(rows)} shown):")

@@ -286,8 +286,8 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-def serve(runtime: Runtime, host: str, port: int) -> None:
-    """Serve HTTP (and Socket Mode when configured) until Ctrl-C or SIGTERM."""
+def serve(runtime: Runtime, sock: socket.socket) -> None:
+    """Serve HTTP on `sock` (and Socket Mode when configured) until Ctrl-C or SIGTERM."""
     socket_mode = None
     if runtime.settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -296,13 +296,14 @@ def serve(runtime: Runtime, host: str, port: int) -> None:
         socket_mode.connect()
         log.info("slack.socket_mode connected=true")
     runtime.start()
+    host, port = sock.getsockname()[:2]
     log.info("supportbot.serving host=%s port=%d", host, port)
     config = uvicorn.Config(runtime.web, log_level="warning", access_log=False, lifespan="off")
     # uvicorn shuts down gracefully on SIGTERM, restores the previous handler and raises the
     # signal again: this handler turns that into a normal exit so `finally` stops the runtime.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         log.info("supportbot.stopping")
         if socket_mode is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -82,6 +83,33 @@ def test_run_without_tokens_migrates_then_says_what_to_set(tmp_path: Path) -> No
     assert "app_manifest.yml" in result.stderr and "supportbot demo" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "supportbot.db").exists()
+
+
+def test_run_with_an_unreachable_database_says_so_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "secret",
+        "DATABASE_URL": f"postgresql://bot:hunter2@127.0.0.1:{port}/supportbot",
+    }
+    result = _run(["run"], tmp_path, env)
+    assert result.returncode == 2
+    assert "cannot open the database" in result.stderr and "check DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
+
+
+def test_run_on_a_port_in_use_says_so_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "secret"}
+        result = _run(["run", "--host", "127.0.0.1", "--port", str(port)], tmp_path, env)
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_settings_come_from_a_dotenv_file(tmp_path: Path) -> None:
