@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.models import SlackUser, SlackUserGroup, SlackUserGroupMember
@@ -95,3 +95,17 @@ def display_name(session: Session, user_id: str) -> str:
     """A user's real name when known, else their id."""
     user = session.get(SlackUser, user_id)
     return (user.real_name or user.name) if user else user_id
+
+
+def slack_id_named(session: Session, name: str) -> str | None:
+    """The Slack user whose real name is exactly `name` (a helpdesk agent's), when only one is."""
+    found = session.scalars(
+        select(SlackUser.id)
+        .where(
+            func.lower(SlackUser.real_name) == name.strip().lower(),
+            SlackUser.deleted.is_(False),
+            SlackUser.is_bot.is_(False),
+        )
+        .limit(2)
+    ).all()
+    return found[0] if len(found) == 1 else None

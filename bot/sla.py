@@ -8,6 +8,7 @@ policy changes; `sla_next_at` is the earliest threshold not yet alerted on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.models import SlaAlert, SlaPolicy, Ticket
+from bot.models.tickets import CLOSED, open_tickets
 
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"
@@ -22,7 +24,6 @@ METRICS = (FIRST_RESPONSE, RESOLUTION)
 AT_RISK = "at_risk"
 BREACHED = "breached"
 LEVELS = (AT_RISK, BREACHED)
-CLOSED = ("solved", "closed", "deleted")
 PRIORITIES = ("urgent", "high", "normal", "low")
 FALLBACK_PRIORITY = "normal"
 
@@ -123,14 +124,22 @@ def _times(ticket: Ticket, metric: str) -> tuple[datetime | None, datetime | Non
 
 
 def assign(
-    session: Session, ticket: Ticket, table: dict[str, Target] | None = None
+    session: Session,
+    ticket: Ticket,
+    table: dict[str, Target] | None = None,
+    done: set[tuple[str, str]] | None = None,
 ) -> None:
-    """Store the ticket's thresholds from its priority and opening, and its next alert time."""
+    """Store the ticket's thresholds from its priority and opening, and its next alert time.
+
+    `table` (the policies) and `done` (its alerts) save queries when assigning many tickets.
+    """
     start = ticket.opened_at or ticket.first_seen_at
     found = thresholds(start, target_for(table or policies(session), ticket.priority))
     ticket.response_risk_at, ticket.response_due_at = found.response_risk_at, found.response_due_at
     ticket.resolve_risk_at, ticket.resolve_due_at = found.resolve_risk_at, found.resolve_due_at
-    ticket.sla_next_at = next_alert_at(ticket, alerted(session, ticket.id))
+    if done is None:
+        done = alerted(session, ticket.id)
+    ticket.sla_next_at = next_alert_at(ticket, done)
 
 
 def alerted(session: Session, ticket_id: int | None) -> set[tuple[str, str]]:
@@ -141,6 +150,21 @@ def alerted(session: Session, ticket_id: int | None) -> set[tuple[str, str]]:
         select(SlaAlert.metric, SlaAlert.level).where(SlaAlert.ticket_id == ticket_id)
     )
     return {(metric, level) for metric, level in rows}
+
+
+def alerted_many(session: Session, ticket_ids: Sequence[int]) -> dict[int, set[tuple[str, str]]]:
+    """The (metric, level) pairs already recorded, for each of the tickets."""
+    done: dict[int, set[tuple[str, str]]] = {i: set() for i in ticket_ids}
+    ids = list(ticket_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(SlaAlert.ticket_id, SlaAlert.metric, SlaAlert.level).where(
+                SlaAlert.ticket_id.in_(ids[start : start + 500])
+            )
+        )
+        for ticket_id, metric, level in rows:
+            done[ticket_id].add((metric, level))
+    return done
 
 
 def next_alert_at(ticket: Ticket, done: set[tuple[str, str]]) -> datetime | None:
@@ -181,7 +205,7 @@ def standing(ticket: Ticket, now: datetime) -> TicketSla:
 def at_risk_condition(now: datetime) -> ColumnElement[bool]:
     """SQL: open tickets at risk of or past a target at `now`."""
     return and_(
-        Ticket.status.not_in(CLOSED),
+        open_tickets(),
         or_(
             and_(Ticket.first_response_at.is_(None), Ticket.response_risk_at <= now),
             Ticket.resolve_risk_at <= now,
@@ -192,7 +216,7 @@ def at_risk_condition(now: datetime) -> ColumnElement[bool]:
 def breached_condition(now: datetime) -> ColumnElement[bool]:
     """SQL: open tickets past a target at `now`."""
     return and_(
-        Ticket.status.not_in(CLOSED),
+        open_tickets(),
         or_(
             and_(Ticket.first_response_at.is_(None), Ticket.response_due_at <= now),
             Ticket.resolve_due_at <= now,

@@ -18,11 +18,11 @@ from bot import routing, sla, ticket_names
 from bot.db import insert_if_absent
 from bot.helpdesk import CommentIn, HelpdeskEvent, TicketSnapshot
 from bot.models import HelpdeskName, Ticket, TicketChange, TicketComment
+from bot.models.tickets import CLOSED
 from bot.render.tickets import DESCRIPTION_LIMIT
 from bot.threads import TicketConfig, shown, sync
 
 TRACKED = ("status", "priority", "assignee", "group")
-CLOSED = ("solved", "closed", "deleted")
 
 
 def apply(

@@ -58,6 +58,8 @@ class BugLink(Base):
         UniqueConstraint("bug_id", "ticket_id"),
         Index("ix_bug_links_ticket_id", "ticket_id"),
         Index("ix_bug_links_linked_at", "linked_at"),
+        # Covers the per-bug counts of current links (bug_load), read without the table.
+        Index("ix_bug_links_load", "bug_id", "unlinked_at", "ticket_id", "linked_at"),
     )
 
 

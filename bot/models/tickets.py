@@ -4,10 +4,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
+
+# Statuses in which a ticket no longer waits on anybody.
+CLOSED = ("solved", "closed", "deleted")
+# Open tickets, written out (not as bound parameters) so both SQLite and PostgreSQL can prove
+# that a query with this condition may use the partial index `ix_tickets_open`.
+OPEN_SQL = "status NOT IN ('solved', 'closed', 'deleted')"
+
+
+def open_tickets() -> ColumnElement[bool]:
+    """SQL: the ticket is open (matches the partial index on open tickets)."""
+    return text("tickets." + OPEN_SQL)  # type: ignore[return-value]
 
 
 class Ticket(Base):
@@ -62,6 +83,24 @@ class Ticket(Base):
         Index("ix_tickets_channel_id", "channel_id"),
         Index("ix_tickets_sla_next_at", "sla_next_at"),
         Index("ix_tickets_first_seen_at", "first_seen_at"),
+        # Open tickets are a small share of all: the queue, SLA and App Home queries read
+        # them from this covering partial index instead of scanning every ticket.
+        Index(
+            "ix_tickets_open",
+            "id",
+            "status",
+            "priority",
+            "channel_id",
+            "assignee_id",
+            "assignee",
+            "first_response_at",
+            "response_risk_at",
+            "response_due_at",
+            "resolve_risk_at",
+            "resolve_due_at",
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
     )
 
 
