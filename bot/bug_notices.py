@@ -14,17 +14,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import outbox, people
 from bot.bug_state import DONE, BugState
 from bot.bugs import BugConfig, bug_by_key, ticket_label
 from bot.models import (
     Bug,
     BugLink,
     BugTransition,
-    OutboxMessage,
     PendingCall,
     SlackUser,
     Ticket,
@@ -189,7 +188,7 @@ def notify(
     waiting: dict[str, list[render.WaitingTicket]] = {}
     assignees: dict[str, str | None] = {}
     note = render.bug_note(view, kind)
-    roots = _posted_roots(session, [ticket.root_key for _, ticket in rows])
+    roots = outbox.posted_many(session, [ticket.root_key for _, ticket in rows])
     noted: list[Ticket] = []
     for link, ticket in rows:
         shown = render.WaitingTicket(
@@ -201,7 +200,7 @@ def notify(
         waiting.setdefault(link.linked_by, []).append(shown)
         if ticket.published_version >= 0 and ticket.channel_id:
             if ticket.assignee and ticket.assignee not in assignees:
-                assignees[ticket.assignee] = _slack_id_named(session, ticket.assignee)
+                assignees[ticket.assignee] = people.slack_id_named(session, ticket.assignee)
             text, blocks = render.transition_reply(
                 view,
                 kind,
@@ -235,33 +234,6 @@ def notify(
             session, key=f"{base}:dm:{user_id}", channel=user_id, text=text, blocks=blocks, now=now
         )
     return len(rows)
-
-
-def _posted_roots(session: Session, keys: list[str]) -> dict[str, tuple[str, str]]:
-    """(channel, ts) of the root messages already posted, by outbox key."""
-    found: dict[str, tuple[str, str]] = {}
-    for start in range(0, len(keys), 500):
-        rows = session.execute(
-            select(OutboxMessage.key, OutboxMessage.posted_channel, OutboxMessage.posted_ts).where(
-                OutboxMessage.key.in_(keys[start : start + 500]), OutboxMessage.status == "sent"
-            )
-        ).all()
-        found.update({key: (ch, ts) for key, ch, ts in rows if ch and ts})
-    return found
-
-
-def _slack_id_named(session: Session, name: str) -> str | None:
-    """The Slack user whose real name is exactly the helpdesk assignee's, when only one is."""
-    found = session.scalars(
-        select(SlackUser.id)
-        .where(
-            func.lower(SlackUser.real_name) == name.strip().lower(),
-            SlackUser.deleted.is_(False),
-            SlackUser.is_bot.is_(False),
-        )
-        .limit(2)
-    ).all()
-    return found[0] if len(found) == 1 else None
 
 
 def _system_notes(

@@ -189,6 +189,20 @@ def posted(session: Session, key: str) -> tuple[str, str] | None:
     return (row[0], row[1]) if row and row[1] else None
 
 
+def posted_many(session: Session, keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """(channel, ts) of the rows already sent, by key (the rest are missing)."""
+    found: dict[str, tuple[str, str]] = {}
+    keys = list(keys)
+    for start in range(0, len(keys), 500):
+        rows = session.execute(
+            select(OutboxMessage.key, OutboxMessage.posted_channel, OutboxMessage.posted_ts).where(
+                OutboxMessage.key.in_(keys[start : start + 500]), OutboxMessage.status == "sent"
+            )
+        ).all()
+        found.update({key: (channel, ts) for key, channel, ts in rows if channel and ts})
+    return found
+
+
 # ---- the dispatcher's side ------------------------------------------------------------------
 
 

@@ -67,3 +67,21 @@ def until(moment: datetime, now: datetime) -> str:
         hours = round(minutes / 60)
         return f"in {hours} hour{'s' if hours != 1 else ''}"
     return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def duration(seconds: float) -> str:
+    """`45m`, `3h`, `2d 4h`: a span rounded for reading."""
+    minutes = max(round(seconds / 60), 0)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours}h {minutes}m" if minutes and hours < 10 else f"{hours}h"
+    days, hours = divmod(hours, 24)
+    return f"{days}d {hours}h" if hours and days < 10 else f"{days}d"
+
+
+def relative(moment: datetime, now: datetime) -> str:
+    """`3h ago` or `in 45m`."""
+    seconds = (moment - now).total_seconds()
+    return f"in {duration(seconds)}" if seconds > 0 else f"{duration(-seconds)} ago"

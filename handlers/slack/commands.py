@@ -52,7 +52,6 @@ def _is_lead(deps: Deps, user_id: str) -> bool:
 def register(app: App, deps: Deps, registry: Registry) -> None:
     """Listen for `/support`."""
     registry.add(help_subcommand(registry))
-    deps.listening.commands.add(Command.SUPPORT)
 
     @app.command(Command.SUPPORT)
     def support(ack: Ack, command: dict[str, Any], client: Any) -> None:
@@ -87,4 +86,8 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
                 response_type="ephemeral",
             )
             return
-        ack(text=text, blocks=blocks, response_type="ephemeral")
+        ack(
+            text=text,
+            blocks=blocks,
+            response_type="in_channel" if invocation.public else "ephemeral",
+        )

@@ -23,6 +23,8 @@ class Invocation:
     deps: Any
     client: Any
     trigger_id: str | None = None
+    # Set by a subcommand whose answer everyone in the channel should see.
+    public: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import people
+from bot import links, people
 from bot.db import transaction
 from bot.models import SlackUser, SlackUserGroup
 from integrations.clients import Clients
@@ -35,6 +35,15 @@ def refresh(
             )
         )
     refreshed, failed = 0, 0
+    try:
+        # The workspace's address, so listings can link to threads without a call each.
+        url = clients.slack.auth_test().get("url")
+        if url:
+            with transaction(factory) as session:
+                links.remember_workspace(session, str(url), now)
+    except SlackApiError as err:
+        failed += 1
+        log.warning("directory.auth_test_failed error=%s", err.response.get("error"))
     try:
         # One usergroups.list call reads every group with its members; only groups it did
         # not list (e.g. disabled ones) are read one by one.
