@@ -260,6 +260,12 @@ class JiraCatalog:
             "projectId": int(project.id),
         }
 
+    def issue_component_json(self, project: Project, cid: str) -> dict[str, Any]:
+        """A component in an issue's `fields.components`: Jira's short ComponentJsonBean."""
+        # https://mrrefactoring.github.io/jira.js/interfaces/Version3Models.Component.html
+        name = project.components[cid]
+        return {"self": self._api(f"component/{cid}"), "id": cid, "name": name, "description": ""}
+
     def version_json(self, project: Project, vid: str) -> dict[str, Any]:
         """A project version (`fixVersions` entry)."""
         return {
@@ -323,7 +329,7 @@ class JiraCatalog:
             "resolution": None,
             "resolutiondate": None,
             "fixVersions": [self.version_json(project, v) for v in issue.fix_versions],
-            "components": [self.component_json(project, c) for c in issue.components],
+            "components": [self.issue_component_json(project, c) for c in issue.components],
             "labels": list(issue.labels),
             "priority": None,
             "issuetype": self.named_json(
