@@ -23,6 +23,9 @@ _EXAMPLES: dict[str, str] = {
     "ZENDESK_URL": "https://acme.zendesk.com",
     "ZENDESK_EMAIL": "supportbot@acme.com",
     "SUPPORT_CHANNEL": "C0123ABCD",
+    "DIGEST_CHANNEL": "C0456LEADS",
+    "DIGEST_DAY": "mon",
+    "DIGEST_TIME": "09:00",
     "SUPPORT_LEADS": "U0123ABCD,U0456EFGH or S0123LEADS",
     "PRODUCT_OWNERS": "U0123ABCD or S0123PRODUCT",
     "PORT": "3000",
@@ -37,6 +40,23 @@ _EXAMPLES: dict[str, str] = {
 _SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_weekday(text: str) -> str | None:
+    """`mon`…`sun` from an abbreviation or a full English day name, else None."""
+    word = text.strip().lower()
+    if word in WEEKDAYS:
+        return word
+    return WEEKDAYS[_DAY_NAMES.index(word)] if word in _DAY_NAMES else None
+
+
+def parse_clock(text: str) -> str | None:
+    """`HH:MM` (24-hour) from `9:00` or `09:00`, else None."""
+    found = _CLOCK.match(text.strip())
+    return f"{int(found.group(1)):02d}:{found.group(2)}" if found else None
 
 
 class Settings(BaseSettings):
@@ -62,6 +82,10 @@ class Settings(BaseSettings):
     zendesk_webhook_secret: SecretStr | None = None
     helpdesk_webhook_secret: SecretStr | None = None
     support_channel: str | None = None
+    # The weekly digest (bot/digest.py): channel (SUPPORT_CHANNEL when unset), day, local time.
+    digest_channel: str | None = None
+    digest_day: str = "mon"
+    digest_time: str = "09:00"
     support_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)
     product_owners: Annotated[list[str], NoDecode] = Field(default_factory=list)
     show_requester_contact: bool = False
@@ -113,7 +137,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
 
-    @field_validator("support_channel")
+    @field_validator("support_channel", "digest_channel")
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
         if value in (None, ""):
@@ -135,6 +159,22 @@ class Settings(BaseSettings):
         if sum(1 for i in ids if _GROUP_ID.match(i)) > 1:
             raise ValueError("at most one user group id")
         return ids
+
+    @field_validator("digest_day")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        day = parse_weekday(value)
+        if day is None:
+            raise ValueError(f"must be a day of the week: {', '.join(WEEKDAYS)}")
+        return day
+
+    @field_validator("digest_time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        clock = parse_clock(value)
+        if clock is None:
+            raise ValueError("must be a 24-hour time HH:MM")
+        return clock
 
     @field_validator("timezone")
     @classmethod
