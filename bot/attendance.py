@@ -70,7 +70,8 @@ def label(seat: ShiftAssignment, now: datetime) -> str:
     return "upcoming"
 
 
-def _views(session: Session, shifts: list[Shift], now: datetime) -> list[ShiftView]:
+def shift_views(session: Session, shifts: list[Shift], now: datetime) -> list[ShiftView]:
+    """The shifts with their seats (cancelled ones left out) and who swapped out of them."""
     if not shifts:
         return []
     ids = [s.id for s in shifts]
@@ -117,9 +118,9 @@ def rotation_view(
     )
     return RotationView(
         rotation,
-        _views(session, current, now),
-        _views(session, ahead, now),
-        _views(session, past[::-1], now),
+        shift_views(session, current, now),
+        shift_views(session, ahead, now),
+        shift_views(session, past[::-1], now),
     )
 
 

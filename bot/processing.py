@@ -8,7 +8,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import helpdesk, helpdesk_generic, notes, slack_events, threads, ticket_names, tickets
+from bot import (
+    helpdesk,
+    helpdesk_generic,
+    home,
+    notes,
+    slack_events,
+    threads,
+    ticket_names,
+    tickets,
+)
 from bot.bug_calls import reactions as bug_reactions
 from bot.bug_notices import process_webhook
 from bot.bugs import BugConfig
@@ -27,6 +36,15 @@ def ticket_config(settings: Settings) -> threads.TicketConfig:
     )
 
 
+def home_config(settings: Settings) -> home.HomeConfig:
+    """The App Home's view of the settings."""
+    return home.HomeConfig(
+        leads=list(settings.support_leads),
+        product_owners=list(settings.product_owners),
+        timezone=settings.timezone,
+    )
+
+
 def bug_config(settings: Settings) -> BugConfig:
     """The bug rules' view of the settings."""
     return BugConfig(project_key=settings.jira_project_key, notes=settings.zendesk_configured)
@@ -35,6 +53,7 @@ def bug_config(settings: Settings) -> BugConfig:
 def processors(settings: Settings) -> Mapping[str, Processor]:
     """The processor for each inbound source."""
     config = ticket_config(settings)
+    homes = home_config(settings)
 
     def zendesk(session: Session, event: InboundEvent, now: datetime) -> str | None:
         if event.event_type == "export":
@@ -52,7 +71,7 @@ def processors(settings: Settings) -> Mapping[str, Processor]:
         return tickets.apply(session, helpdesk_generic.to_event(parsed), now, config)
 
     def slack(session: Session, event: InboundEvent, now: datetime) -> str | None:
-        return slack_events.process(session, event, now)
+        return slack_events.process(session, event, now, homes)
 
     def jira(session: Session, event: InboundEvent, now: datetime) -> str | None:
         return process_webhook(session, event.payload, now, bug_config(settings))

@@ -11,13 +11,15 @@ from bot.errors import UserError
 from bot.models import InboundEvent
 
 
-def process(session: Session, event: InboundEvent, now: datetime) -> str | None:
+def process(
+    session: Session, event: InboundEvent, now: datetime, config: home.HomeConfig
+) -> str | None:
     """Act on one stored Slack event; returns why it was ignored, or None."""
     body = event.payload.get("event") or {}
     if event.event_type == "app_home_opened":
         if body.get("tab", "home") != "home":
             return "messages tab"
-        home.request_home(session, body["user"], now, reason=event.external_id)
+        home.request_home(session, body["user"], now, config, reason=f"open:{event.external_id}")
         return None
     if event.event_type == "message":
         return _thread_reply(session, body, now)

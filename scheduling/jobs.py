@@ -8,16 +8,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import ticket_names
+from bot import home, ticket_names
 from bot.db import transaction
-from bot.processing import reactions, ticket_config
+from bot.processing import home_config, reactions, ticket_config
 from bot.settings import Settings
 from integrations.clients import Clients
 from scheduling.bug_jobs import bug_jobs
 from scheduling.rotation_jobs import rotation_jobs
 from scheduling.scheduler import Job, sweep_job
 from scheduling.sweeps import calls, directory, zendesk_export
+from scheduling.sweeps import digest as digest_sweep
 from scheduling.sweeps import inbox as inbox_sweep
+from scheduling.sweeps import sla as sla_sweep
 
 HOURLY = 3600.0
 
@@ -80,6 +82,11 @@ def build_jobs(
             wake_inbox()
         return result
 
+    homes = home_config(settings)
+
+    def refresh_homes(session: Session, now: datetime) -> dict[str, Any]:
+        return home.refresh_changed(session, now, homes)
+
     def release(session: Session, now: datetime) -> dict[str, Any]:
         return {"released": ticket_names.release_stale(session, now, config)}
 
@@ -87,8 +94,11 @@ def build_jobs(
         sweep_job("inbox", factory, inbox_sweep.sweep_for(settings)),
         Job("calls", pending),
         sweep_job("ticket_names", factory, release),
+        sweep_job("sla", factory, sla_sweep.sweep),
+        sweep_job("digest", factory, digest_sweep.sweep_for(settings)),
         Job("zendesk_export", reconcile),
         Job("directory", refresh_directory, HOURLY),
+        sweep_job("home", factory, refresh_homes),
         *rotation_jobs(factory, clients, settings),
         *bug_jobs(factory, clients, settings),
     ]

@@ -1,34 +1,160 @@
-"""The App Home tab."""
+"""The App Home tab, by role: pure Block Kit from the data bot/home.py gathers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from bot.attendance import ShiftView, label
+from bot.bug_load import BugLoad, ComponentLoad
 from bot.ids import Action
+from bot.models import Rotation, ShiftAssignment
+from bot.queue import Queue
 from bot.render.blocks import (
     SURFACE_BLOCKS,
+    Block,
     actions,
     button,
     context,
+    cut,
     divider,
+    escape,
     fit_blocks,
     header,
     section,
 )
+from bot.render.queue import queue_blocks
+from bot.render.rosters import seat_list
+from bot.render.shifts import seat_buttons
+from bot.render.times import relative, span, stamp
+
+LEAD, ENGINEER, OWNER = "lead", "engineer", "owner"
 
 
-def render_home(user_id: str, *, generated_at: str) -> dict[str, Any]:
+@dataclass
+class HomeData:
+    """What one user's Home shows; sections are filled by role."""
+
+    user_id: str
+    roles: set[str]
+    tz: str
+    now: datetime
+    seats: list[tuple[ShiftAssignment, Rotation]] = field(default_factory=list)
+    queue: Queue | None = None
+    today: list[ShiftView] = field(default_factory=list)
+    no_shows: list[tuple[ShiftAssignment, Rotation]] = field(default_factory=list)
+    bugs: list[BugLoad] = field(default_factory=list)
+    components: list[ComponentLoad] = field(default_factory=list)
+
+
+def _lead(data: HomeData) -> list[Block]:
+    blocks: list[Block] = [header("Queue")]
+    if data.queue is not None:
+        blocks.extend(queue_blocks(data.queue, data.now))
+    blocks.append(header("Today's shifts"))
+    if data.today:
+        lines = [
+            f"• {span(v.shift.starts_at, v.shift.ends_at, data.tz)}: "
+            f"{seat_list(v, attendance=True)}"
+            for v in data.today
+        ]
+        blocks.append(section("\n".join(lines)))
+    else:
+        blocks.append(section("No shifts in the next 24 hours."))
+    blocks.append(header("No-show alerts"))
+    if data.no_shows:
+        lines = []
+        for seat, rotation in data.no_shows:
+            who = seat.absent_user_id or seat.user_id
+            outcome = f"covered by <@{seat.user_id}>" if seat.absent_user_id else "*not covered*"
+            if seat.late_at is not None:
+                outcome += ", checked in late"
+            lines.append(
+                f"• <@{who}> missed *{escape(rotation.name)}* "
+                f"{span(seat.starts_at, seat.ends_at, data.tz)} — {outcome}"
+            )
+        blocks.append(section("\n".join(lines)))
+    else:
+        blocks.append(section("No no-shows in the last 7 days. :tada:"))
+    return blocks
+
+
+def _engineer(data: HomeData) -> list[Block]:
+    blocks: list[Block] = [header("Your next shifts")]
+    if not data.seats:
+        blocks.append(section("You have no upcoming shifts."))
+        return blocks
+    for seat, rotation in data.seats:
+        state = label(seat, data.now)
+        on_now = " — *on now*" if seat.starts_at <= data.now else ""
+        block = section(
+            f"*{escape(rotation.name)}* {span(seat.starts_at, seat.ends_at, data.tz)}"
+            f"{on_now}\n_{state}_ · shift #{seat.shift_id}"
+        )
+        blocks.append(block)
+        window_open = seat.state == "scheduled" and seat.window_opens_at <= data.now < seat.ends_at
+        if seat.state == "scheduled" and seat.starts_at > data.now:
+            blocks.append(actions(*seat_buttons(seat, window_open=window_open)))
+        elif window_open:
+            blocks.append(actions(*seat_buttons(seat, window_open=True)[:1]))
+    blocks.append(context(f"Times in {escape(data.tz)}."))
+    return blocks
+
+
+def bug_line(item: BugLoad, now: datetime) -> str:
+    """`SUP-12 Checkout fails — In Progress · Payments · 3 open / 7 tickets · 12d old`."""
+    name = escape(cut(f"{item.key} {item.summary}", 90))
+    ref = f"<{item.url}|{name}>" if item.url else name
+    parts = [escape(item.status or "unknown status")]
+    if item.components:
+        parts.append(escape(", ".join(item.components)[:60]))
+    parts.append(f"*{item.open_tickets}* open / {item.total_tickets} tickets")
+    parts.append(f"{relative(item.created_at, now).removesuffix(' ago')} old")
+    return f"• {ref} — {' · '.join(parts)}"
+
+
+def _owner(data: HomeData) -> list[Block]:
+    blocks: list[Block] = [header("Top bugs by support load")]
+    if not data.bugs:
+        blocks.append(section("No Jira bugs are linked to tickets yet."))
+        return blocks
+    blocks.append(section("\n".join(bug_line(b, data.now) for b in data.bugs)))
+    if data.components:
+        lines = [
+            f"• *{escape(c.name)}*: {c.open_tickets} open / {c.total_tickets} tickets "
+            f"on {c.bugs} bug{'s' if c.bugs != 1 else ''}"
+            for c in data.components
+        ]
+        blocks.append(section("*Support load per component*\n" + "\n".join(lines)))
+    blocks.append(
+        context("`/support bugs` ranks every linked bug; `/support bugs <KEY>` lists its tickets.")
+    )
+    return blocks
+
+
+def render_home(data: HomeData) -> dict[str, Any]:
     """The Home tab view for one user."""
-    blocks = [
+    blocks: list[Block] = [
         header("supportbot"),
         section(
-            f"Hi <@{user_id}>. supportbot mirrors customer tickets into Slack threads, runs "
-            "support rotations, files bugs into Jira from ticket threads, and tells agents "
-            "when their bugs are fixed."
+            f"Hi <@{data.user_id}>. Ticket threads, support rotations and Jira bugs, in one place."
         ),
-        divider(),
-        section("Type `/support help` in any channel to see what you can do."),
-        actions(button("Refresh", Action.HOME_REFRESH)),
-        context(f"Updated {generated_at}"),
     ]
+    if LEAD in data.roles:
+        blocks.extend(_lead(data))
+    if ENGINEER in data.roles or data.seats:
+        blocks.extend(_engineer(data))
+    if OWNER in data.roles:
+        blocks.extend(_owner(data))
+    if not (data.roles or data.seats):
+        blocks.append(
+            section(
+                "Type `/support help` in any channel to see what you can do: "
+                "`/support queue` for the queue, `/support shifts` for who is on support."
+            )
+        )
+    blocks.append(divider())
+    blocks.append(actions(button("Refresh", Action.HOME_REFRESH)))
+    blocks.append(context(f"Updated {stamp(data.now)}"))
     return {"type": "home", "blocks": fit_blocks(blocks, SURFACE_BLOCKS)}

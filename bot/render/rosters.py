@@ -39,7 +39,8 @@ def _sections(lines: Sequence[str]) -> list[Block]:
     return blocks
 
 
-def _seats(view: ShiftView, *, attendance: bool) -> str:
+def seat_list(view: ShiftView, *, attendance: bool) -> str:
+    """`<@U1> (checked in), <@U2>` for a shift's seats."""
     parts = []
     for item in view.seats:
         who = f"<@{item.seat.user_id}>" if item.seat.user_id else "_unfilled_"
@@ -95,7 +96,7 @@ def rotation_saved(
         head = f"Rotation *{escape(rotation.name)}* saved; nothing changed."
     tz = rotation.timezone
     lines = [
-        f"• {span(v.shift.starts_at, v.shift.ends_at, tz)}: {_seats(v, attendance=False)}"
+        f"• {span(v.shift.starts_at, v.shift.ends_at, tz)}: {seat_list(v, attendance=False)}"
         for v in view.upcoming[:10]
     ]
     blocks = [section(head), *(_sections(["*Next shifts*", *lines]) if lines else [])]
@@ -123,23 +124,24 @@ def rotation_view(view: RotationView) -> Message:
         context(f"{_pattern(rotation)} · times in {escape(tz)} · posts in <#{rotation.channel}>"),
     ]
     now_lines = [
-        f"*On now* ({span(v.shift.starts_at, v.shift.ends_at, tz)}): {_seats(v, attendance=True)}"
+        f"*On now* ({span(v.shift.starts_at, v.shift.ends_at, tz)}): "
+        f"{seat_list(v, attendance=True)}"
         for v in view.now
     ] or ["*On now*: nobody"]
     if view.upcoming:
         nxt = view.upcoming[0]
         when = span(nxt.shift.starts_at, nxt.shift.ends_at, tz)
-        now_lines.append(f"*Next* ({when}): {_seats(nxt, attendance=False)}")
+        now_lines.append(f"*Next* ({when}): {seat_list(nxt, attendance=False)}")
     blocks += _sections(now_lines)
     upcoming = [
         f"• #{v.shift.id} {span(v.shift.starts_at, v.shift.ends_at, tz)}: "
-        f"{_seats(v, attendance=False)}"
+        f"{seat_list(v, attendance=False)}"
         for v in view.upcoming
     ]
     if upcoming:
         blocks += _sections(["*Upcoming*", *upcoming])
     recent = [
-        f"• {span(v.shift.starts_at, v.shift.ends_at, tz)}: {_seats(v, attendance=True)}"
+        f"• {span(v.shift.starts_at, v.shift.ends_at, tz)}: {seat_list(v, attendance=True)}"
         for v in view.recent
     ]
     if recent:
@@ -155,9 +157,9 @@ def overview(views: Sequence[RotationView]) -> Message:
     lines = []
     for view in views:
         tz = view.rotation.timezone
-        now = "; ".join(_seats(v, attendance=True) for v in view.now) or "nobody"
+        now = "; ".join(seat_list(v, attendance=True) for v in view.now) or "nobody"
         nxt = (
-            f"{_seats(view.upcoming[0], attendance=False)} "
+            f"{seat_list(view.upcoming[0], attendance=False)} "
             f"({span(view.upcoming[0].shift.starts_at, view.upcoming[0].shift.ends_at, tz)})"
             if view.upcoming
             else "nothing planned"

@@ -36,19 +36,24 @@ def reminder(
         f"Check in between {clock(seat.window_opens_at, tz)} and "
         f"{clock(seat.window_closes_at, tz)} with the button or `/support checkin`."
     )
+    blocks = [
+        section(head, fields=_times(seat, rotation, tz)),
+        context(window + f" Shift #{seat.shift_id}."),
+        actions(*seat_buttons(seat, window_open=window_open)),
+    ]
+    plain = f"{head} {span(seat.starts_at, seat.ends_at, tz)}. {window}"
+    return fallback(plain), blocks
+
+
+def seat_buttons(seat: ShiftAssignment, *, window_open: bool) -> list[Block]:
+    """Check in (while the window is open) and Can't make it, for one seat."""
     buttons = []
     if window_open:
         buttons.append(
             button("Check in", Action.SHIFT_CHECKIN, value=str(seat.id), style="primary")
         )
     buttons.append(button("Can't make it", Action.SHIFT_CANT_MAKE_IT, value=str(seat.id)))
-    blocks = [
-        section(head, fields=_times(seat, rotation, tz)),
-        context(window + f" Shift #{seat.shift_id}."),
-        actions(*buttons),
-    ]
-    plain = f"{head} {span(seat.starts_at, seat.ends_at, tz)}. {window}"
-    return fallback(plain), blocks
+    return buttons
 
 
 def _people(users: Sequence[str]) -> str:

@@ -9,12 +9,13 @@ from slack_bolt import Ack, App
 from bot import home
 from bot.db import transaction
 from bot.ids import Action
+from bot.processing import home_config
 from handlers.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:
     """The Home tab's Refresh button."""
-    deps.listening.actions.add(Action.HOME_REFRESH)
+    config = home_config(deps.settings)
 
     @app.action(Action.HOME_REFRESH)
     def refresh(ack: Ack, body: dict[str, Any]) -> None:
@@ -22,5 +23,5 @@ def register(app: App, deps: Deps) -> None:
         user_id = body["user"]["id"]
         action_ts = body["actions"][0].get("action_ts", "")
         with transaction(deps.factory) as session:
-            home.request_home(session, user_id, deps.clock(), reason=f"refresh:{action_ts}")
+            home.request_home(session, user_id, deps.clock(), config, reason=f"refresh:{action_ts}")
         deps.wake_outbox()

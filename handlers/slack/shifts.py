@@ -8,10 +8,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import attendance, ooo, rotations, shift_offers, shifts
+from bot import attendance, home, ooo, rotations, shift_offers, shifts
 from bot.db import transaction
 from bot.errors import UserError
 from bot.ids import Action
+from bot.processing import home_config
 from bot.render import rosters
 from bot.seats import user_tz
 from handlers.deps import Deps
@@ -25,8 +26,8 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
     """The shift subcommands and the Check in / Can't make it / Accept buttons."""
     for sub in _subcommands(deps):
         registry.add(sub)
-    for action in (Action.SHIFT_CHECKIN, Action.SHIFT_CANT_MAKE_IT, Action.SHIFT_TAKE):
-        deps.listening.actions.add(action)
+
+    homes = home_config(deps.settings)
 
     def button(run: Callable[[Any, str, str], str]) -> Callable[..., None]:
         def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -37,15 +38,18 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
                 with transaction(deps.factory) as session:
                     text = run(session, user_id, value)
             except UserError as err:
-                respond(
-                    text=f":warning: {err.message}",
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
-                return
+                text = f":warning: {err.message}"
+            if body.get("response_url"):
+                if text:
+                    respond(text=text, response_type="ephemeral", replace_original=False)
+            else:
+                # Pressed in the App Home: no response_url; answer by DM and show the change.
+                now, key = deps.clock(), str(body["actions"][0].get("action_ts") or "")
+                with transaction(deps.factory) as session:
+                    if text:
+                        home.answer_in_home(session, user_id, text, now, f"{user_id}:{key}")
+                    home.request_home(session, user_id, now, homes, reason=f"refresh:{key}")
             deps.wake_outbox()
-            if text:
-                respond(text=text, response_type="ephemeral", replace_original=False)
 
         return listener
 
