@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from handlers.deps import Deps
+from handlers.deps import Deps, Listening
 from handlers.slack import (
     bug_views,
     commands,
@@ -31,6 +33,46 @@ class _QuietTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+def _ids(constraints: Any, *keys: str) -> set[str]:
+    """The ids a Bolt constraint names: a string, a pattern, or a dict of either."""
+    if isinstance(constraints, dict):
+        return {i for k in keys if k in constraints for i in _ids(constraints[k])}
+    if isinstance(constraints, re.Pattern):
+        return {constraints.pattern}
+    return {str(constraints)} if constraints is not None else set()
+
+
+class RecordingApp(App):
+    """A Bolt app that notes what each listener is registered for, so the manifest can be
+    checked against exactly what Bolt dispatches."""
+
+    listening: Listening
+
+    def command(self, command: Any, *args: Any, **kwargs: Any) -> Any:
+        self.listening.commands.update(_ids(command))
+        return super().command(command, *args, **kwargs)
+
+    def event(self, event: Any, *args: Any, **kwargs: Any) -> Any:
+        self.listening.events.update(_ids(event, "type"))
+        return super().event(event, *args, **kwargs)
+
+    def shortcut(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self.listening.shortcuts.update(_ids(constraints, "callback_id"))
+        return super().shortcut(constraints, *args, **kwargs)
+
+    def action(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self.listening.actions.update(_ids(constraints, "action_id", "callback_id"))
+        return super().action(constraints, *args, **kwargs)
+
+    def view(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self.listening.views.update(_ids(constraints, "callback_id"))
+        return super().view(constraints, *args, **kwargs)
+
+    def options(self, constraints: Any, *args: Any, **kwargs: Any) -> Any:
+        self.listening.options.update(_ids(constraints, "action_id", "callback_id"))
+        return super().options(constraints, *args, **kwargs)
+
+
 def build_bolt_app(deps: Deps, client: WebClient) -> App:
     """A Bolt app that answers within Slack's 3 seconds and keeps work off the request path.
 
@@ -40,7 +82,7 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
     logger = logging.getLogger("supportbot.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in logger.filters):
         logger.addFilter(_QuietTokenNotice())
-    app = App(
+    app = RecordingApp(
         client=client,
         signing_secret=deps.settings.secret("slack_signing_secret") or "unset",
         process_before_response=True,
@@ -49,6 +91,7 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
         or bool(deps.settings.slack_signing_secret),
         logger=logger,
     )
+    app.listening = deps.listening
     registry = Registry()
     errors.register(app)
     commands.register(app, deps, registry)

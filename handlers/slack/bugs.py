@@ -68,13 +68,6 @@ def full_member(deps: Deps, client: WebClient, user_id: str) -> bool:
 
 def register(app: App, deps: Deps) -> None:
     """The File bug button and shortcuts, the two modals, the search, and Unlink."""
-    listening = deps.listening
-    listening.shortcuts.update({Shortcut.FILE_BUG, Shortcut.LINK_BUG})
-    listening.actions.update(
-        {Action.BUG_FILE, Action.BUG_LINK_INSTEAD, Action.BUG_UNLINK, Action.BUG_OPEN}
-    )
-    listening.views.update({View.BUG_FILE_FORM, View.BUG_LINK_FORM})
-    listening.options.add(Action.BUG_SEARCH)
     settings = deps.settings
     searcher = (
         JiraClient(

@@ -29,7 +29,6 @@ def register(app: App, deps: Deps) -> None:
             )
         deps.wake_inbox()
 
-    deps.listening.events.add(Event.APP_HOME_OPENED)
     app.event(Event.APP_HOME_OPENED)(store)
 
     def thread_reply(body: dict[str, Any]) -> None:
@@ -42,5 +41,4 @@ def register(app: App, deps: Deps) -> None:
         ):
             store(body)
 
-    deps.listening.events.add(Event.MESSAGE)
     app.event(Event.MESSAGE)(thread_reply)

@@ -43,7 +43,6 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             details=DETAILS,
         )
     )
-    deps.listening.views.add(View.ROTATION_FORM)
 
     @app.view(View.ROTATION_FORM)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

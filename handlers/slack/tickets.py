@@ -17,8 +17,6 @@ from handlers.slack.subcommands import Invocation, Registry, Subcommand
 
 def register(app: App, deps: Deps, registry: Registry) -> None:
     """The message shortcut, the ticket buttons, and `/support route` and `/support sync`."""
-    deps.listening.shortcuts.add(Shortcut.SEND_TO_TICKET)
-    deps.listening.actions.add(Action.TICKET_OPEN)
 
     @app.shortcut(Shortcut.SEND_TO_TICKET)
     def send_to_ticket(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
