@@ -110,10 +110,11 @@ def foundation(demo: Demo) -> None:
 def chapters() -> list[Callable[[Demo], None]]:
     """The demo's chapters, in order."""
     from integrations.simulators.demo_bugs import bug_life
+    from integrations.simulators.demo_insights import queue_and_load
     from integrations.simulators.demo_rotations import support_rotation
     from integrations.simulators.demo_tickets import ticket_life
 
-    return [foundation, ticket_life, support_rotation, bug_life]
+    return [foundation, ticket_life, support_rotation, bug_life, queue_and_load]
 
 
 def run_demo() -> int:
