@@ -5,13 +5,17 @@ from __future__ import annotations
 import statistics
 import sys
 import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot import migrate
-from bot.db import make_engine
+from bot.db import make_engine, normalize_url
 
 
 def fresh_database(url: str | None = None) -> tuple[str, Engine]:
@@ -22,6 +26,25 @@ def fresh_database(url: str | None = None) -> tuple[str, Engine]:
     engine = make_engine(url)
     migrate.upgrade(engine)
     return url, engine
+
+
+@contextmanager
+def scratch(url: str | None) -> Iterator[str | None]:
+    """A throwaway PostgreSQL database on the given server (SQLite: a temporary file)."""
+    if url is None or not url.startswith(("postgres", "postgresql")):
+        yield url
+        return
+    server = make_url(normalize_url(url))
+    name = f"supportbot_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def percentile(values: list[float], pct: float) -> float:

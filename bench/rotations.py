@@ -15,18 +15,14 @@ import argparse
 import os
 import statistics
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from common import Report, fresh_database
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from common import Report, fresh_database, scratch
+from sqlalchemy import func, select
 
 from bot import people, rotations
-from bot.db import normalize_url, session_factory, transaction
+from bot.db import session_factory, transaction
 from bot.models import OutboxMessage, Rotation, ShiftAssignment
 from bot.rotation_config import RotationSpec
 from scheduling.sweeps import rotations as sweeps
@@ -34,25 +30,6 @@ from scheduling.sweeps import rotations as sweeps
 # Saturday 28 November 2026, 12:00 in Berlin: nothing is due until Sunday 14:00.
 START = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
 SUNDAY_REMINDERS = datetime(2026, 11, 29, 13, 0, 30, tzinfo=UTC)
-
-
-@contextmanager
-def scratch(url: str | None) -> Iterator[str | None]:
-    """A throwaway PostgreSQL database on the given server (SQLite: a temporary file)."""
-    if url is None or not url.startswith(("postgres", "postgresql")):
-        yield url
-        return
-    server = make_url(normalize_url(url))
-    name = f"supportbot_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def populate(factory: object, count: int, size: int) -> None:

@@ -115,9 +115,12 @@ def main() -> None:
     runtime = build_runtime(settings, scheduler=False, engine=engine)
     server = WebServer(runtime.web).start()
     stop = threading.Event()
-    delivering = threading.Thread(target=runtime.dispatcher.run, args=(stop,),
-                                  kwargs={"yield_to": runtime.inbox_worker.pressure.wait},
-                                  daemon=True)
+    delivering = threading.Thread(
+        target=runtime.dispatcher.run,
+        args=(stop,),
+        kwargs={"yield_to": runtime.inbox_worker.pressure.wait},
+        daemon=True,
+    )
     if not args.ingest_only:
         runtime.inbox_worker.start()
         runtime.calls_worker.start()
