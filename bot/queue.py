@@ -17,6 +17,8 @@ from bot.models.tickets import open_tickets
 from bot.routing import parse_channel
 
 Seat = ShiftAssignment
+# Seat states of someone actually holding a running shift (not a no-show or an empty seat).
+ON_SEAT = ("scheduled", "checked_in", "late", "covered")
 # Statuses in which the ticket waits on the support team (pending and hold wait on others).
 WAITING = ("new", "open")
 LISTED = 8
@@ -194,7 +196,8 @@ def _earliest_due() -> ColumnElement[datetime]:
 
 
 def on_shift(session: Session, now: datetime) -> list[OnShift]:
-    """For each active rotation: who is on now, and who is on the next shift and when.
+    """For each active rotation: who is on now (no-shows aside), and who is on the next shift
+    and when.
 
     Three queries whatever the number of rotations: the seats of running shifts, each
     rotation's next start, and the seats of those next shifts.
@@ -211,7 +214,7 @@ def on_shift(session: Session, now: datetime) -> list[OnShift]:
     for rotation_id, user_id in session.execute(
         select(Seat.rotation_id, Seat.user_id)
         .join(Shift, Shift.id == Seat.shift_id)
-        .where(seated, Shift.starts_at <= now, Shift.ends_at > now)
+        .where(seated, Seat.state.in_(ON_SEAT), Shift.starts_at <= now, Shift.ends_at > now)
         .order_by(Shift.starts_at, Seat.seat)
     ):
         found[rotation_id].now.append(user_id)

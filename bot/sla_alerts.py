@@ -16,12 +16,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import attendance, outbox, people, sla
+from bot import outbox, people, queue, sla
 from bot.db import insert_if_absent
 from bot.models import SlaAlert, Ticket
 from bot.render import sla as render
-
-ON_SEAT = ("scheduled", "checked_in", "late", "covered")
 
 OnShift = Callable[[], Sequence[str]]
 
@@ -54,12 +52,8 @@ def plan(ticket: Ticket, now: datetime, done: set[tuple[str, str]]) -> list[Step
 def on_shift(session: Session, now: datetime) -> list[str]:
     """Whoever holds a seat of a shift running now in any active rotation (no-shows excluded)."""
     found: list[str] = []
-    for rotation in attendance.overview(session, now):
-        for shift in rotation.now:
-            for view in shift.seats:
-                user = view.seat.user_id
-                if view.seat.state in ON_SEAT and user and user not in found:
-                    found.append(user)
+    for rotation in queue.on_shift(session, now):
+        found.extend(user for user in rotation.now if user and user not in found)
     return found
 
 
