@@ -41,6 +41,25 @@ class Clock:
         return self.current
 
 
+class TravellingClock(Clock):
+    """The app's clock, with the process's time moved along (Bolt checks request signatures
+    against the real clock, so a request "three days later" must be signed then too)."""
+
+    def __init__(self, start: datetime, traveller: Any) -> None:
+        super().__init__(start)
+        self.traveller = traveller
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward."""
+        return self.set(self.current + timedelta(**delta))
+
+    def set(self, moment: datetime) -> datetime:
+        """Move to `moment`."""
+        self.current = moment
+        self.traveller.move_to(moment)
+        return moment
+
+
 @dataclass
 class App:
     """A running app, its Slack simulator, a signed driver and the shared clock."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import time_machine
-from harness import Clock
+from harness import TravellingClock
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -26,21 +26,6 @@ START = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
 FIRE = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 SUPPORT = "C0SUPPORT"
 LEADS_CHANNEL = "C0LEADS"
-
-
-class TravellingClock(Clock):
-    """The app's clock, with the process's time moved along (Bolt checks request signatures
-    against the real clock, so a request "a day later" must be signed then too)."""
-
-    def __init__(self, start: datetime, traveller: Any) -> None:
-        super().__init__(start)
-        self.traveller = traveller
-
-    def advance(self, **delta: float) -> datetime:
-        """Move forward."""
-        self.current += timedelta(**delta)
-        self.traveller.move_to(self.current)
-        return self.current
 
 
 @pytest.fixture

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
-from harness import Clock
+from harness import TravellingClock
 from rotation_helpers import (
     BACKEND,
     FRONTEND,
@@ -28,25 +28,6 @@ from bot.ids import RotationField as F
 from bot.models import OutOfOffice, Rotation
 from integrations.simulators.driver import SlackDriver
 from scheduling.sweeps import rotations as sweeps
-
-
-class TravellingClock(Clock):
-    """The app's clock, with the process's time moved along (Bolt checks request signatures
-    against the real clock, so a request "three days later" must be signed then too)."""
-
-    def __init__(self, start: datetime, traveller: Any) -> None:
-        super().__init__(start)
-        self.traveller = traveller
-
-    def advance(self, **delta: float) -> datetime:
-        """Move forward."""
-        return self.set(self.current + timedelta(**delta))
-
-    def set(self, moment: datetime) -> datetime:
-        """Move to `moment`."""
-        self.current = moment
-        self.traveller.move_to(moment)
-        return moment
 
 
 @pytest.fixture
