@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -63,7 +64,9 @@ def _tune_sqlite(engine: Engine, *, in_memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (see `reading`) begin deferred: in WAL mode they never wait for a writer.
+        read_only = connection.get_execution_options().get(READ_ONLY)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -71,23 +74,61 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+READ_ONLY = "supportbot_read_only"
+
+
+class FairLock:
+    """A re-entrant lock handed over in arrival order.
+
+    Python's own locks let the releasing thread take them straight back, so a background loop
+    writing batch after batch could keep a request waiting for many batches; here every
+    waiter gets its turn.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._owner: int | None = None
+        self._depth = 0
+        self._queue: deque[int] = deque()
+
+    def __enter__(self) -> FairLock:
+        me = threading.get_ident()
+        with self._cond:
+            if self._owner == me:
+                self._depth += 1
+                return self
+            self._queue.append(me)
+            while self._owner is not None or self._queue[0] != me:
+                self._cond.wait()
+            self._queue.popleft()
+            self._owner, self._depth = me, 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._cond.notify_all()
+
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Engine, FairLock] = weakref.WeakKeyDictionary()
 _LOCKS_GUARD = threading.Lock()
 
 
-def _write_lock(engine: Engine) -> threading.RLock | None:
+def _write_lock(engine: Engine) -> FairLock | None:
     """SQLite takes one writer at a time; queue this process's writers on a lock of our own.
 
     SQLite's busy handler retries a locked database with sleeps of up to 100 ms, so under
     load a waiting writer could idle long after the lock is free; a Python lock hands over at
-    once. (SQLite is the single-process backend, so a process-wide lock covers every writer.)
+    once, in turn. (SQLite is the single-process backend, so one lock covers every writer.)
     """
     if engine.dialect.name != "sqlite":
         return None
     with _LOCKS_GUARD:
         lock = _WRITE_LOCKS.get(engine)
         if lock is None:
-            lock = _WRITE_LOCKS[engine] = threading.RLock()
+            lock = _WRITE_LOCKS[engine] = FairLock()
         return lock
 
 
@@ -101,6 +142,18 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         return
     with lock, factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work (views, listings): on SQLite it neither takes the writers' lock
+    nor blocks writers, reading a consistent snapshot; it is rolled back at the end."""
+    with factory() as session:
+        session.connection(execution_options={READ_ONLY: True})
+        try:
+            yield session
+        finally:
+            session.rollback()
 
 
 def insert_if_absent(

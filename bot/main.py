@@ -166,7 +166,10 @@ def build_runtime(
         calls_worker.wake()
 
     inbox_worker = Worker(
-        "inbox", inbox_step(factory, settings, clock), after=after_inbox, pressure=pressure
+        "inbox",
+        inbox_step(factory, settings, clock, pressure),
+        after=after_inbox,
+        pressure=pressure,
     )
     deps.wake_inbox, deps.wake_calls = inbox_worker.wake, calls_worker.wake
     bolt = build_bolt_app(deps, client)

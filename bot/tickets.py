@@ -36,6 +36,7 @@ def apply(
         if channel is None and not routing.rules(session):
             return "no channel for tickets: set SUPPORT_CHANNEL or add a route"
         ticket = _create(session, event.provider, snap.external_id, now)
+    timing = _sla_inputs(ticket)
     newer = (
         snap.updated_at is None
         or ticket.source_updated_at is None
@@ -45,7 +46,8 @@ def apply(
         _merge(session, ticket, snap, now, config)
     for comment in event.comments:
         _add_comment(session, ticket, comment, now)
-    sla.assign(session, ticket)
+    if ticket.response_due_at is None or _sla_inputs(ticket) != timing:
+        sla.assign(session, ticket)
     if ticket.published_version < 0 and (
         routing.route(session, ticket, config.default_channel) is None
     ):
@@ -53,6 +55,11 @@ def apply(
     ticket_names.request_names(session, ticket, now, config)
     sync(session, ticket, now, config)
     return None
+
+
+def _sla_inputs(ticket: Ticket) -> tuple[object, ...]:
+    """What a ticket's SLA thresholds and next alert depend on."""
+    return (ticket.priority, ticket.opened_at, ticket.status in CLOSED, ticket.first_response_at)
 
 
 def _ticket_for_update(session: Session, provider: str, external_id: str) -> Ticket | None:

@@ -15,7 +15,7 @@ from bot.settings import Settings
 from integrations.clients import Clients
 from scheduling.bug_jobs import bug_jobs
 from scheduling.rotation_jobs import rotation_jobs
-from scheduling.scheduler import Job, sweep_job
+from scheduling.scheduler import Job, Pressure, sweep_job
 from scheduling.sweeps import calls, directory, zendesk_export
 from scheduling.sweeps import digest as digest_sweep
 from scheduling.sweeps import inbox as inbox_sweep
@@ -25,14 +25,19 @@ HOURLY = 3600.0
 
 
 def inbox_step(
-    factory: sessionmaker[Session], settings: Settings, clock: Callable[[], datetime]
+    factory: sessionmaker[Session],
+    settings: Settings,
+    clock: Callable[[], datetime],
+    pressure: Pressure | None = None,
 ) -> Callable[[], int]:
-    """One batch of stored events; returns how many were finished."""
-    sweep = inbox_sweep.sweep_for(settings)
+    """One batch of stored events; returns how many were finished. While requests are
+    arriving the batch is one event, so a webhook never waits long for the writer."""
+    sweep, single = inbox_sweep.sweep_for(settings), inbox_sweep.sweep_for(settings, batch=1)
 
     def step() -> int:
+        chosen = single if pressure is not None and pressure.busy() else sweep
         with transaction(factory) as session:
-            result = sweep(session, clock())
+            result = chosen(session, clock())
         return result["done"] + result["ignored"] + result["failed"]
 
     return step

@@ -8,7 +8,7 @@ from slack_bolt import App
 
 from bot import bug_load
 from bot.bugs import KEY_PATTERN
-from bot.db import transaction
+from bot.db import reading
 from bot.errors import UserError
 from bot.render import bug_load as render
 from bot.render.blocks import escape
@@ -42,20 +42,20 @@ def _bugs(deps: Deps, inv: Invocation) -> Answer:
     args = inv.args
     now = deps.clock()
     if not args:
-        with transaction(deps.factory) as session:
+        with reading(deps.factory) as session:
             return render.overview(bug_load.overview(session, now, limit=TOP), now)
     if args[0].lower() == "component":
         name = " ".join(args[1:]).strip()
         if not name:
             raise UserError("say which component, e.g. `/support bugs component Billing`.")
-        with transaction(deps.factory) as session:
+        with reading(deps.factory) as session:
             view = bug_load.overview(session, now, limit=TOP, component=name)
             return render.overview(view, now, component=name)
     key = args[0].strip().upper()
     if len(args) > 1 or not KEY_PATTERN.match(key):
         shown = escape(" ".join(args)[:40])
         raise UserError(f"`{shown}` is not a Jira issue key like SUP-123.")
-    with transaction(deps.factory) as session:
+    with reading(deps.factory) as session:
         found = bug_load.tickets_of(session, key, limit=TICKETS_SHOWN)
         if found is None:
             return render.unknown_bug(key)

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot import queue
-from bot.db import transaction
+from bot.db import reading
 from bot.render.queue import render_queue
 from handlers.deps import Deps
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
@@ -19,7 +19,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
     def run(inv: Invocation) -> tuple[str, list[dict[str, Any]]]:
         flt, inv.public = queue.parse_filter(inv.args)
         now = deps.clock()
-        with transaction(deps.factory) as session:
+        with reading(deps.factory) as session:
             return render_queue(queue.summary(session, now, flt), now)
 
     registry.add(

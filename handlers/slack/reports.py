@@ -9,7 +9,7 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_bolt import App
 
 from bot import attendance, digest, stats
-from bot.db import transaction
+from bot.db import reading, transaction
 from bot.errors import UserError
 from bot.render import reports
 from handlers.deps import Deps
@@ -73,7 +73,7 @@ def _stats(deps: Deps, inv: Invocation) -> Answer:
         raise UserError("give at most one period, e.g. `7d`, `4w` or `3m`")
     period = attendance.parse_period(inv.args[0] if inv.args else "7d")
     now = deps.clock()
-    with transaction(deps.factory) as session:
+    with reading(deps.factory) as session:
         figures = stats.summary(session, now - period, now)
     return reports.stats_answer(figures, deps.settings.timezone)
 

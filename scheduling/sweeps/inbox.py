@@ -16,12 +16,12 @@ from scheduling.scheduler import Sweep
 BATCH = 4
 
 
-def sweep_for(settings: Settings) -> Sweep:
+def sweep_for(settings: Settings, batch: int = BATCH) -> Sweep:
     """The inbox sweep: process one batch of due events; returns counts by outcome."""
     table = processors(settings)
 
     def sweep(session: Session, now: datetime) -> dict[str, int]:
-        summary = inbox.process_due(session, now, table, limit=BATCH)
+        summary = inbox.process_due(session, now, table, limit=batch)
         return {
             "done": summary.done,
             "ignored": summary.ignored,
