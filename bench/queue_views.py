@@ -259,7 +259,10 @@ def capture(engine: Engine, run: Any) -> list[tuple[str, Any]]:
     return seen
 
 
-INDEX = re.compile(r"(?:USING (?:COVERING )?INDEX|Index (?:Only )?Scan(?: Backward)? using) (\w+)")
+INDEX = re.compile(
+    r"(?:USING (?:COVERING )?INDEX|Index (?:Only )?Scan(?: Backward)? using|Bitmap Index Scan on)"
+    r" (\w+)"
+)
 
 
 def explain(engine: Engine, statements: list[tuple[str, Any]], label: str) -> None:
