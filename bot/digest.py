@@ -23,7 +23,8 @@ from bot.errors import UserError
 from bot.models import AppState, DigestRun
 from bot.render import reports
 from bot.routing import parse_channel
-from bot.settings import WEEKDAYS, Settings, parse_clock, parse_weekday
+from bot.schedule import WEEKDAYS, parse_clock, parse_day
+from bot.settings import Settings
 
 STATE = "digest"
 WINDOW = timedelta(days=7)
@@ -97,11 +98,16 @@ def parse_schedule(args: list[str]) -> dict[str, Any]:
     """`<mon..sun> <HH:MM> [<time zone>]` as changes to the schedule."""
     if len(args) not in (2, 3):
         raise UserError("say the day and the time, e.g. `digest at mon 09:00`")
-    day, clock = parse_weekday(args[0]), parse_clock(args[1])
-    if day is None:
-        raise UserError(f"`{args[0][:20]}` is not a day: use one of {', '.join(WEEKDAYS)}")
-    if clock is None:
-        raise UserError(f"`{args[1][:20]}` is not a time: use 24-hour HH:MM, e.g. 09:00")
+    try:
+        day = parse_day(args[0])
+    except ValueError:
+        raise UserError(
+            f"`{args[0][:20]}` is not a day: use one of {', '.join(WEEKDAYS)}"
+        ) from None
+    try:
+        clock = parse_clock(args[1])
+    except ValueError:
+        raise UserError(f"`{args[1][:20]}` is not a time: use 24-hour HH:MM, e.g. 09:00") from None
     changes: dict[str, Any] = {"day": day, "time": clock}
     if len(args) == 3:
         try:

@@ -26,8 +26,6 @@ CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
 USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 GROUP = re.compile(r"^S[A-Z0-9]{2,}$")
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$", re.I)
-_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
 Problem = tuple[str, str]
 
 
@@ -87,23 +85,6 @@ def parse_duration(text: str | int) -> int:
         raise ValueError(f"{text!r} is not a duration; write e.g. 2h, 90m or 1h30m")
     d, h, m = (int(g or 0) for g in match.groups())
     return d * 1440 + h * 60 + m
-
-
-def parse_clock(text: str) -> str:
-    """`HH:MM` (24-hour), normalised."""
-    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(text))
-    if not match or int(match[1]) > 23 or int(match[2]) > 59:
-        raise ValueError(f'{text!r} is not a time of day; write e.g. "14:00"')
-    return f"{int(match[1]):02d}:{match[2]}"
-
-
-def parse_day(text: str) -> str:
-    """`mon`…`sun` from a day name or its first three (or more) letters."""
-    key = str(text).strip().lower()
-    for day in _FULL_DAYS:
-        if len(key) >= 3 and day.startswith(key):
-            return day[:3]
-    raise ValueError(f"{text!r} is not a day; use mon, tue, wed, thu, fri, sat or sun")
 
 
 def parse_date(text: str) -> date:

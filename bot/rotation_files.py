@@ -26,13 +26,12 @@ from bot.rotation_config import (
     FixedShift,
     RotationSpec,
     minutes_text,
-    parse_clock,
-    parse_day,
     parse_duration,
     parse_instant,
     spec_of,
     validate,
 )
+from bot.schedule import parse_clock, parse_day
 
 ROTATION_KEYS = (
     "name",

@@ -14,6 +14,7 @@ last shift, then a stable hash of the seed and the user id. Deterministic for th
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 from dateutil import rrule as rr
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RRULE_DAYS = (rr.MO, rr.TU, rr.WE, rr.TH, rr.FR, rr.SA, rr.SU)
 _TOO_FREQUENT = ("SECONDLY", "MINUTELY")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -305,3 +307,20 @@ def team_sizes(members: Sequence[Member]) -> dict[str, int]:
     for m in members:
         sizes[m.team_id] += 1
     return sizes
+
+
+def parse_clock(text: str) -> str:
+    """`HH:MM` (24-hour), normalised."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(text))
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f'{text!r} is not a time of day; write e.g. "14:00"')
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def parse_day(text: str) -> str:
+    """`mon`…`sun` from a day name or its first three (or more) letters."""
+    key = str(text).strip().lower()
+    for day in _FULL_DAYS:
+        if len(key) >= 3 and day.startswith(key):
+            return day[:3]
+    raise ValueError(f"{text!r} is not a day; use mon, tue, wed, thu, fri, sat or sun")

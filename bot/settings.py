@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.schedule import WEEKDAYS, parse_clock, parse_day
+
 SLACK_API_DEFAULT = "https://slack.com/api/"
 
 _EXAMPLES: dict[str, str] = {
@@ -40,23 +42,6 @@ _EXAMPLES: dict[str, str] = {
 _SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-def parse_weekday(text: str) -> str | None:
-    """`mon`…`sun` from an abbreviation or a full English day name, else None."""
-    word = text.strip().lower()
-    if word in WEEKDAYS:
-        return word
-    return WEEKDAYS[_DAY_NAMES.index(word)] if word in _DAY_NAMES else None
-
-
-def parse_clock(text: str) -> str | None:
-    """`HH:MM` (24-hour) from `9:00` or `09:00`, else None."""
-    found = _CLOCK.match(text.strip())
-    return f"{int(found.group(1)):02d}:{found.group(2)}" if found else None
 
 
 class Settings(BaseSettings):
@@ -163,18 +148,18 @@ class Settings(BaseSettings):
     @field_validator("digest_day")
     @classmethod
     def _weekday(cls, value: str) -> str:
-        day = parse_weekday(value)
-        if day is None:
-            raise ValueError(f"must be a day of the week: {', '.join(WEEKDAYS)}")
-        return day
+        try:
+            return parse_day(value)
+        except ValueError:
+            raise ValueError(f"must be a day of the week: {', '.join(WEEKDAYS)}") from None
 
     @field_validator("digest_time")
     @classmethod
     def _clock(cls, value: str) -> str:
-        clock = parse_clock(value)
-        if clock is None:
-            raise ValueError("must be a 24-hour time HH:MM")
-        return clock
+        try:
+            return parse_clock(value)
+        except ValueError:
+            raise ValueError("must be a 24-hour time HH:MM") from None
 
     @field_validator("timezone")
     @classmethod

@@ -3,7 +3,6 @@ recompute the thresholds of that priority's open tickets in the same transaction
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,14 +10,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot import sla
+from bot import rotation_config, sla
 from bot.db import insert_if_absent
 from bot.errors import UserError
 from bot.models import SlaPolicy, Ticket
 from bot.render.blocks import escape
 from bot.render.sla import PolicyRow
+from bot.rotation_config import minutes_text
 
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?:in)?)?$")
 MAX_MINUTES = 365 * 1440
 KEYWORDS = {
     "first-response": "first_response",
@@ -55,13 +54,14 @@ def parse_priority(text: str) -> str:
 
 def parse_duration(text: str, what: str) -> int:
     """Minutes from `30m`, `4h`, `2d` or `1h30m` (a unit is required)."""
-    match = _DURATION.match(text.strip().lower())
-    if not match or not any(match.groups()):
+    try:
+        minutes = None if text.strip().isdigit() else rotation_config.parse_duration(text)
+    except ValueError:
+        minutes = None
+    if minutes is None:
         raise UserError(
             f"`{escape(text[:20])}` is not a duration for {what}: write e.g. 30m, 4h or 2d."
         )
-    d, h, m = (int(g or 0) for g in match.groups())
-    minutes = d * 1440 + h * 60 + m
     if not 1 <= minutes <= MAX_MINUTES:
         raise UserError(f"{what} must be between 1 minute and 365 days.")
     return minutes
@@ -144,10 +144,10 @@ def set_policy(session: Session, change: Change, *, actor: str, now: datetime) -
     risk = _given(change.at_risk_percent, current.at_risk_percent)
     if resolve < first:
         raise UserError(
-            f"the resolution target ({_plain(resolve)}) cannot be shorter than the first "
-            f"response ({_plain(first)}): give a longer resolution or a shorter first "
+            f"the resolution target ({minutes_text(resolve)}) cannot be shorter than the first "
+            f"response ({minutes_text(first)}): give a longer resolution or a shorter first "
             f"response, e.g. `sla set {change.priority} first-response "
-            f"{_plain(min(first, resolve))} resolution {_plain(max(first, resolve))}`."
+            f"{minutes_text(min(first, resolve))} resolution {minutes_text(max(first, resolve))}`."
         )
     values = {
         "first_response_minutes": first,
@@ -203,12 +203,3 @@ def recompute(session: Session, priority: str) -> int:
 
 def _given(value: int | None, current: int) -> int:
     return current if value is None else value
-
-
-def _plain(minutes: int) -> str:
-    """`90m`, `4h`, `2d` as a lead would type it."""
-    if minutes % 1440 == 0:
-        return f"{minutes // 1440}d"
-    if minutes % 60 == 0:
-        return f"{minutes // 60}h"
-    return f"{minutes}m"

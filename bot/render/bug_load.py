@@ -46,7 +46,8 @@ def _tickets(open_tickets: int, total: int) -> str:
     return f"*{open_tickets} open* / {total} {noun}"
 
 
-def _bug_line(bug: BugLoad, rank: int, now: datetime) -> str:
+def bug_line(bug: BugLoad, rank: int, now: datetime) -> str:
+    """`1. SUP-12 Checkout fails` then open/total tickets, status, components, age, last link."""
     summary = escape(cut(bug.summary or "(no summary)", SUMMARY_LIMIT))
     facts = [
         _tickets(bug.open_tickets, bug.total_tickets),
@@ -59,7 +60,8 @@ def _bug_line(bug: BugLoad, rank: int, now: datetime) -> str:
     return f"{rank}. {_key(bug.key, bug.url)} {summary}\n" + " · ".join(facts)
 
 
-def _component_line(load: ComponentLoad) -> str:
+def component_line(load: ComponentLoad) -> str:
+    """`• *Billing* — 2 bugs, *3 open* / 7 tickets`."""
     bugs = "bug" if load.bugs == 1 else "bugs"
     name = escape(cut(load.name, 100))
     return f"• *{name}* — {load.bugs} {bugs}, {_tickets(load.open_tickets, load.total_tickets)}"
@@ -76,9 +78,9 @@ def overview(
         text = f"No Jira bugs{where} have linked tickets."
         return fallback(text), [section(f":beetle: {text}"), context(USAGE)]
     blocks: list[Block] = [header(title)]
-    blocks += [section(_bug_line(bug, i, now)) for i, bug in enumerate(view.bugs, start=1)]
+    blocks += [section(bug_line(bug, i, now)) for i, bug in enumerate(view.bugs, start=1)]
     if view.components:
-        lines = "\n".join(_component_line(c) for c in view.components)
+        lines = "\n".join(component_line(c) for c in view.components)
         blocks += [divider(), section(f"*Per component* (tickets linked now)\n{lines}")]
     shown = len(view.bugs)
     more = (

@@ -17,17 +17,17 @@ from bot.render.blocks import (
     actions,
     button,
     context,
-    cut,
     divider,
     escape,
     fit_blocks,
     header,
     section,
 )
+from bot.render.bug_load import bug_line, component_line
 from bot.render.queue import queue_blocks
 from bot.render.rosters import seat_list
 from bot.render.shifts import seat_buttons
-from bot.render.times import relative, span, stamp
+from bot.render.times import span, stamp
 
 LEAD, ENGINEER, OWNER = "lead", "engineer", "owner"
 
@@ -102,31 +102,15 @@ def _engineer(data: HomeData) -> list[Block]:
     return blocks
 
 
-def bug_line(item: BugLoad, now: datetime) -> str:
-    """`SUP-12 Checkout fails — In Progress · Payments · 3 open / 7 tickets · 12d old`."""
-    name = escape(cut(f"{item.key} {item.summary}", 90))
-    ref = f"<{item.url}|{name}>" if item.url else name
-    parts = [escape(item.status or "unknown status")]
-    if item.components:
-        parts.append(escape(", ".join(item.components)[:60]))
-    parts.append(f"*{item.open_tickets}* open / {item.total_tickets} tickets")
-    parts.append(f"{relative(item.created_at, now).removesuffix(' ago')} old")
-    return f"• {ref} — {' · '.join(parts)}"
-
-
 def _owner(data: HomeData) -> list[Block]:
     blocks: list[Block] = [header("Top bugs by support load")]
     if not data.bugs:
         blocks.append(section("No Jira bugs are linked to tickets yet."))
         return blocks
-    blocks.append(section("\n".join(bug_line(b, data.now) for b in data.bugs)))
+    blocks.extend(section(bug_line(b, i, data.now)) for i, b in enumerate(data.bugs, start=1))
     if data.components:
-        lines = [
-            f"• *{escape(c.name)}*: {c.open_tickets} open / {c.total_tickets} tickets "
-            f"on {c.bugs} bug{'s' if c.bugs != 1 else ''}"
-            for c in data.components
-        ]
-        blocks.append(section("*Support load per component*\n" + "\n".join(lines)))
+        lines = "\n".join(component_line(c) for c in data.components)
+        blocks.append(section("*Support load per component*\n" + lines))
     blocks.append(
         context("`/support bugs` ranks every linked bug; `/support bugs <KEY>` lists its tickets.")
     )

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.bug_load import BugLoad
 from bot.render.blocks import (
     Block,
     context,
@@ -18,6 +17,7 @@ from bot.render.blocks import (
     header,
     section,
 )
+from bot.render.bug_load import bug_line
 from bot.render.times import day, duration, local, until
 from bot.sla import Attainment
 from bot.stats import ResponseTimes, Stats, TeamAttendance
@@ -122,19 +122,6 @@ def _team_lines(teams: Sequence[TeamAttendance], *, no_shows_only: bool) -> list
     return lines
 
 
-def bug_lines(bugs: Sequence[BugLoad]) -> list[str]:
-    """`• SUP-12 Checkout fails — 4 open of 9 tickets (In Progress)` per bug."""
-    lines = []
-    for bug in bugs:
-        key = f"<{bug.url}|{escape(bug.key)}>" if bug.url else escape(bug.key)
-        status = f" ({escape(cut(bug.status, 40))})" if bug.status else ""
-        lines.append(
-            f"• {key} {escape(cut(bug.summary, SUMMARY))} — *{bug.open_tickets} open* of "
-            f"{bug.total_tickets} ticket{'s' if bug.total_tickets != 1 else ''}{status}"
-        )
-    return lines
-
-
 def stats_answer(figures: Stats, tz: str) -> Message:
     """The `/support stats` answer: every figure of the period."""
     length = period_name(figures.until - figures.since)
@@ -167,7 +154,8 @@ def digest_message(digest: Digest, tz: str, *, preview: bool = False) -> Message
     """The weekly digest: volume and trend, SLA, top bugs by load, tags, no-shows by team."""
     figures = digest.stats
     no_shows = _team_lines(figures.teams, no_shows_only=True) or ["_no no-shows_ :tada:"]
-    bugs = bug_lines(digest.bugs) or ["_no bugs linked to tickets_"]
+    ranked = [bug_line(b, i, figures.until) for i, b in enumerate(digest.bugs, start=1)]
+    bugs = ranked or ["_no bugs linked to tickets_"]
     blocks = [
         header("Weekly support digest" + (" (preview)" if preview else "")),
         context(f"{_dates(figures.since, figures.until, tz)} ({escape(tz)})"),

@@ -107,7 +107,7 @@ def test_a_product_owner_sees_bugs_by_support_load(owners_desk: Any) -> None:
     view = _home(owners_desk, "U0AGENT")
     assert "Top bugs by support load" in _headers(view)
     shown = _shown(view)
-    assert "SUP-1" in shown and "*1* open / 1 tickets" in shown
+    assert "SUP-1" in shown and "*1 open* / 1 ticket" in shown
     assert "Support load per component" in shown
 
 
