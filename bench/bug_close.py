@@ -20,17 +20,20 @@ from datetime import UTC, datetime
 from common import Report, fresh_database, mean
 from sqlalchemy import func, select
 
-from bot import bugs, routing, tickets
-from bot.bug_state import BugState
+from bot.bugs import records
+from bot.bugs.state import BugState
 from bot.db import transaction
-from bot.helpdesk import HelpdeskEvent, TicketSnapshot
-from bot.main import WebServer, build_runtime
-from bot.models import OutboxMessage, Ticket
-from bot.processing import ticket_config
+from bot.events import apply_ticket_event, ticket_config
+from bot.main import build_runtime
+from bot.models import OutboxMessage
 from bot.settings import Settings
-from integrations.simulators.jira import JiraSimulator
-from integrations.simulators.slack import SlackSimulator
-from integrations.simulators.zendesk import ZendeskSimulator
+from bot.tickets import routing
+from bot.tickets.intake import HelpdeskEvent, TicketSnapshot
+from bot.tickets.models import Ticket
+from handlers.server import WebServer
+from integrations.simulators.jira.server import JiraSimulator
+from integrations.simulators.slack.server import SlackSimulator
+from integrations.simulators.zendesk.server import ZendeskSimulator
 from integrations.slack_delivery import Dispatcher, make_web_client
 
 TOKEN = "xoxb-bench"
@@ -111,13 +114,14 @@ def main() -> None:
                     updated_at=now,
                     complete=True,
                 )
-                tickets.apply(session, HelpdeskEvent("zendesk", "created", snapshot), now, config)
+                created = HelpdeskEvent("zendesk", "created", snapshot)
+                apply_ticket_event(session, created, now, config)
     setup_dispatcher = Dispatcher(factory, make_web_client(TOKEN, slack.api_url), channel_rate=0)
     setup_dispatcher.drain(timeout=300)
     setup_dispatcher.close()
     issue = jira.issue(key)["fields"]
     with transaction(factory) as session:
-        bug = bugs.record_bug(
+        bug = records.record_bug(
             session,
             BugState(key=key, category="new", summary=issue["summary"], url=jira.browse_url(key)),
             now,
@@ -125,7 +129,7 @@ def main() -> None:
         rows = session.scalars(select(Ticket).order_by(Ticket.id)).all()
         for n, ticket in enumerate(rows):
             user = agents[n % len(agents)]
-            bugs.record_link(session, bug, ticket, how="linked", user_id=user, now=now)
+            records.record_link(session, bug, ticket, how="linked", user_id=user, now=now)
     report.figure("setup", time.monotonic() - started, "s")
 
     # ---- measured: the close -------------------------------------------------------------------

@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from common import Report, fresh_database
 from sqlalchemy import func, select
 
-from bot import bugs
-from bot.bug_state import BugState
+from bot.bugs import records
+from bot.bugs.models import BugTransition
+from bot.bugs.state import BugState
 from bot.db import session_factory, transaction
-from bot.models import BugTransition, Ticket
+from bot.tickets.models import Ticket
 from integrations.clients import Clients
 from integrations.jira import JiraClient
-from integrations.simulators.jira import JiraSimulator
+from integrations.simulators.jira.server import JiraSimulator
 from integrations.slack_delivery import make_web_client
 from scheduling.sweeps import jira_poll
 
@@ -61,15 +62,15 @@ def main() -> None:
             tickets.append(ticket)
         session.flush()
         for n, key in enumerate(keys):
-            bug = bugs.record_bug(session, BugState(key=key, category="new"), now)
+            bug = records.record_bug(session, BugState(key=key, category="new"), now)
             ticket = tickets[n % len(tickets)]
-            bugs.record_link(session, bug, ticket, how="linked", user_id="U0AGENT", now=now)
+            records.record_link(session, bug, ticket, how="linked", user_id="U0AGENT", now=now)
     closed = keys[:: max(1, args.bugs // args.closed)][: args.closed]
     for key in closed:
         jira.close(key, deliver="drop")
     client = JiraClient(jira.url, jira.email, jira.api_token)
     clients = Clients(slack=make_web_client("xoxb-bench", "http://127.0.0.1:9/api/"), jira=client)
-    config = bugs.BugConfig(project_key="SUP", notes=False)
+    config = records.BugConfig(project_key="SUP", notes=False)
     jira.reset_calls()
     started = time.monotonic()
     summary = jira_poll.poll(factory, clients, config, datetime.now(UTC))

@@ -10,10 +10,11 @@ import time
 
 from common import Report, fresh_database, percentile
 
-from bot.main import WebServer, build_runtime
+from bot.main import build_runtime
 from bot.settings import Settings
-from integrations.simulators.driver import SlackDriver
-from integrations.simulators.slack import SlackSimulator
+from handlers.server import WebServer
+from integrations.simulators.driver.client import SlackDriver
+from integrations.simulators.slack.server import SlackSimulator
 
 SECRET = "bench-signing-secret"
 

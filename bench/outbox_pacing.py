@@ -16,7 +16,7 @@ from common import Report, fresh_database
 
 from bot import outbox
 from bot.db import session_factory, transaction
-from integrations.simulators.slack import SlackSimulator
+from integrations.simulators.slack.server import SlackSimulator
 from integrations.slack_delivery import Dispatcher, make_web_client
 
 

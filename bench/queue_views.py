@@ -19,24 +19,22 @@ from typing import Any
 from common import Report, fresh_database, percentile, scratch
 from sqlalchemy import Engine, event, insert, text
 
-from bot import bug_load, home, links, people, queue, sla
+from bot import people
+from bot.bugs import load as bug_load
+from bot.bugs.models import Bug, BugLink
 from bot.db import session_factory, transaction
-from bot.main import WebServer, build_runtime
-from bot.models import (
-    AppState,
-    Bug,
-    BugLink,
-    OutboxMessage,
-    Rotation,
-    RotationMember,
-    Shift,
-    ShiftAssignment,
-    Ticket,
-)
-from bot.render.home import render_home
+from bot.insights import home, queue
+from bot.insights.render.home import render_home
+from bot.main import build_runtime
+from bot.models import AppState, OutboxMessage
+from bot.rotations.models import Rotation, RotationMember, Shift, ShiftAssignment
 from bot.settings import Settings
-from integrations.simulators.driver import SlackDriver
-from integrations.simulators.slack import SlackSimulator
+from bot.sla import targets
+from bot.tickets import links
+from bot.tickets.models import Ticket
+from handlers.server import WebServer
+from integrations.simulators.driver.client import SlackDriver
+from integrations.simulators.slack.server import SlackSimulator
 
 SECRET = "bench-signing-secret"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -57,14 +55,14 @@ def _chunks(rows: list[dict[str, Any]]) -> Any:
 def populate(engine: Engine, tickets: int, bugs: int, links_count: int, shifts: int) -> None:
     """Bulk-load the database (10% of tickets open, the rest solved or closed)."""
     rng = random.Random(7)  # noqa: S311 - repeatable data, not secrets
-    table = sla.DEFAULTS
+    table = targets.DEFAULTS
     ticket_rows, outbox_rows = [], []
     for i in range(1, tickets + 1):
         opened = NOW - timedelta(minutes=rng.randint(5, 90 * 24 * 60))
         priority = rng.choice(PRIORITIES)
         is_open = rng.random() < 0.1
         status = rng.choice(OPEN) if is_open else rng.choice(["solved", "closed"])
-        found = sla.thresholds(opened, sla.target_for(table, priority))
+        found = targets.thresholds(opened, targets.target_for(table, priority))
         answered = (
             None
             if (is_open and rng.random() < 0.4)

@@ -21,11 +21,13 @@ from datetime import UTC, datetime, timedelta
 from common import Report, fresh_database, scratch
 from sqlalchemy import func, select
 
-from bot import people, rotations
+from bot import people
 from bot.db import session_factory, transaction
-from bot.models import OutboxMessage, Rotation, ShiftAssignment
-from bot.rotation_config import RotationSpec
-from scheduling.sweeps import rotations as sweeps
+from bot.models import OutboxMessage
+from bot.rotations import lifecycle
+from bot.rotations.config import RotationSpec
+from bot.rotations.models import Rotation, ShiftAssignment
+from scheduling.sweeps import lifecycle as sweeps
 
 # Saturday 28 November 2026, 12:00 in Berlin: nothing is due until Sunday 14:00.
 START = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)
@@ -62,7 +64,7 @@ def populate(factory: object, count: int, size: int) -> None:
                 teams=[f"S{r:03d}A", f"S{r:03d}B"],
                 leads=["U0LEAD"],
             )
-            rotations.create(session, spec, actor="bench", now=START, plan=False)
+            lifecycle.create(session, spec, actor="bench", now=START, plan=False)
 
 
 def main() -> None:

@@ -26,11 +26,12 @@ from urllib.parse import urlsplit
 from common import Report, fresh_database, percentile
 from slack_sdk import WebClient
 
-from bot.main import WebServer, build_runtime
+from bot.main import build_runtime
 from bot.settings import Settings
+from handlers.server import WebServer
 from integrations.signatures import sign_zendesk
-from integrations.simulators.slack import SlackSimulator
-from integrations.simulators.zendesk import ZendeskSimulator
+from integrations.simulators.slack.server import SlackSimulator
+from integrations.simulators.zendesk.server import ZendeskSimulator
 
 SECRET = "bench-zendesk-secret"
 TOKEN = "xoxb-bench"

@@ -62,7 +62,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"  {line}", file=sys.stderr)
         print(SETUP_GUIDE, file=sys.stderr)
         return 2
-    from bot.main import build_runtime, listening_socket, serve
+    from bot.main import build_runtime, serve
+    from handlers.server import listening_socket
 
     host, port = args.host or settings.host, args.port or settings.port
     try:
@@ -136,7 +137,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 def cmd_demo(_args: argparse.Namespace) -> int:
     """Run the app against the local simulators and show what people would see."""
-    from bot.main import run_demo
+    from bot.demo.story import run_demo
 
     return run_demo()
 
@@ -145,15 +146,15 @@ def cmd_rotations(args: argparse.Namespace) -> int:
     """Apply a rotations file (create or update) or export the rotations in that format."""
     from pathlib import Path
 
-    from bot import rotation_files
     from bot.db import make_engine, session_factory, transaction
     from bot.main import refresh_directory, utcnow
+    from bot.rotations import files
 
     settings = _settings()
     factory = session_factory(make_engine(settings.database_url))
     if args.action == "export":
         with transaction(factory) as session:
-            text = rotation_files.export(session)
+            text = files.export(session)
         if args.file:
             Path(args.file).write_text(text)
         else:
@@ -170,10 +171,10 @@ def cmd_rotations(args: argparse.Namespace) -> int:
         print("directory: using the cached users and user groups", file=sys.stderr)
     try:
         with transaction(factory) as session:
-            outcomes = rotation_files.apply(
+            outcomes = files.apply(
                 session, text, actor="cli", now=utcnow(), default_leads=settings.support_leads
             )
-    except rotation_files.FileInvalid as err:
+    except files.FileInvalid as err:
         print(f"supportbot: {args.file} was not applied:", file=sys.stderr)
         for problem in err.problems:
             print(f"  {problem}", file=sys.stderr)

@@ -8,8 +8,6 @@ from __future__ import annotations
 import logging
 import signal
 import socket
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,15 +19,17 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import inbox, outbox, welcome
+from bot import inbox, outbox
 from bot.db import make_engine, session_factory, transaction
 from bot.settings import Settings
+from bot.tickets import welcome
 from handlers.deps import Deps
 from handlers.slack.app import build_bolt_app
 from handlers.web import build_web_app
 from integrations.clients import Clients
 from integrations.jira import JiraClient
 from integrations.slack_delivery import Dispatcher, make_web_client
+from integrations.slack_directory import fetch_groups, fetch_users
 from integrations.zendesk import ZendeskClient
 from scheduling.jobs import build_jobs, calls_step, inbox_step
 from scheduling.leader import Leadership
@@ -227,62 +227,11 @@ def _jira_client(settings: Settings, clock: Callable[[], datetime]) -> JiraClien
     )
 
 
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A bound TCP socket with Nagle's algorithm off (else keep-alive answers wait ~40 ms)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    return sock
-
-
-class WebServer:
-    """uvicorn on a socket of our own, in a thread (tests, demo and benchmarks)."""
-
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._socket = listening_socket(host, port)
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        """`http://host:port` the server listens on."""
-        host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> WebServer:
-        """Serve in the background; returns once the server accepts connections."""
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("web server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.server.should_exit = True
-        self._thread.join(timeout=10)
-        self._socket.close()
-
-
 def check_connections(settings: Settings) -> list[tuple[str, bool, str]]:
     """(name, ok, detail) for the database and every configured service."""
     from integrations.connections import run_checks
 
     return run_checks(settings)
-
-
-def run_demo() -> int:
-    """Run the real app against the local simulators and print what people would see."""
-    from integrations.simulators.demo import run_demo as demo
-
-    return demo()
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:
@@ -316,12 +265,9 @@ def serve(runtime: Runtime, sock: socket.socket) -> None:
 
 def refresh_directory(settings: Settings, factory: sessionmaker[Session]) -> dict[str, int]:
     """Read every user group and user from Slack into the cache (for `rotations apply`)."""
-    from scheduling.sweeps import rotation_directory
-
     client = make_web_client(settings.secret("slack_bot_token"), settings.slack_api_url)
     now = utcnow()
-    clients = Clients(slack=client)
     return {
-        "groups": len(rotation_directory.fetch_groups(factory, clients, now)),
-        "users": rotation_directory.fetch_users(factory, clients, now),
+        "groups": len(fetch_groups(factory, client, now)),
+        "users": fetch_users(factory, client, now),
     }

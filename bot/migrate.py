@@ -8,9 +8,21 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def metadata() -> MetaData:
+    """Every table: the kernel's and each domain's (importing a models module registers it)."""
+    from bot.bugs import models as _bugs  # noqa: F401
+    from bot.insights import models as _insights  # noqa: F401
+    from bot.models import Base
+    from bot.rotations import models as _rotations  # noqa: F401
+    from bot.sla import models as _sla  # noqa: F401
+    from bot.tickets import models as _tickets  # noqa: F401
+
+    return Base.metadata
 
 
 def alembic_config(engine: Engine) -> Config:

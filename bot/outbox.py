@@ -1,15 +1,14 @@
-"""The outbox's core: enqueue Slack calls in the caller's transaction; claim and settle them.
+"""The outbox: Slack calls enqueued in the caller's transaction, and what has been posted.
 
-Rules: every row has a unique key, so enqueuing twice is a no-op; a thread reply waits for its
-parent's `ts`, an update waits for its target; rows of one channel go out in order, and a
-row that fails blocks the rows behind it in its channel until it is sent or dead.
+Every row has a unique key, so enqueuing twice is a no-op; a thread reply names its parent's
+key and waits for its `ts`, an update names its target's. `bot.delivery` claims and settles
+rows for the dispatcher.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -23,7 +22,6 @@ UPDATE = "chat.update"
 PUBLISH_HOME = "views.publish"
 EPHEMERAL = "chat.postEphemeral"
 METADATA_EVENT_TYPE = "supportbot_message"
-LEASE = timedelta(seconds=60)
 ACTIVE = ("pending", "sending")
 
 
@@ -203,205 +201,6 @@ def posted_many(session: Session, keys: Sequence[str]) -> dict[str, tuple[str, s
     return found
 
 
-# ---- the dispatcher's side ------------------------------------------------------------------
-
-
-@dataclass
-class Claimed:
-    """A row claimed for sending, with what the Slack call needs resolved."""
-
-    id: int
-    key: str
-    method: str
-    channel: str
-    payload: dict[str, Any]
-    meta: dict[str, Any]
-    thread_ts: str | None
-    target: tuple[str, str] | None
-    uncertain: bool
-    attempts: int
-    created_at: datetime
-
-
-@dataclass
-class Outcome:
-    """What happened to one claimed row."""
-
-    id: int
-    sent: bool = False
-    channel: str | None = None
-    ts: str | None = None
-    error: str | None = None
-    permanent: bool = False
-    retry_at: datetime | None = None
-    uncertain: bool = False
-    not_attempted: bool = False
-    counts_attempt: bool = True
-
-
-@dataclass
-class Batch:
-    """Rows claimed in one round, grouped by channel in sending order."""
-
-    by_channel: dict[str, list[Claimed]] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return sum(len(rows) for rows in self.by_channel.values())
-
-
-def claim(
-    session: Session,
-    now: datetime,
-    *,
-    scan: int = 2000,
-    limit: int = 200,
-    allowance: Callable[[str, str], int] | None = None,
-) -> Batch:
-    """Claim the ready head of each channel's queue (at most `allowance(channel, method)` rows).
-
-    On PostgreSQL the scanned rows are locked (SKIP LOCKED), so two dispatchers never claim
-    the same row; SQLite runs one writer at a time.
-    """
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status.in_(ACTIVE))
-        .order_by(OutboxMessage.id)
-        .limit(scan)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.scalars(query).all()
-    parents = _parent_positions(session, rows)
-    batch = Batch()
-    blocked: set[str] = set()
-    fresh: list[int] = []
-    lapsed: list[int] = []
-    for row in rows:
-        lane = row.channel
-        if lane in blocked or len(fresh) + len(lapsed) >= limit:
-            continue
-        resolved = _resolve(row, parents)
-        ready = row.next_attempt_at <= now and (
-            row.status == "pending" or (row.lease_until is not None and row.lease_until <= now)
-        )
-        queue = batch.by_channel.setdefault(lane, [])
-        if (
-            resolved is None
-            or not ready
-            or (allowance is not None and len(queue) >= allowance(lane, row.method))
-        ):
-            blocked.add(lane)
-            continue
-        in_flight = row.status == "sending"  # claimed before and never settled: maybe sent
-        (lapsed if in_flight else fresh).append(row.id)
-        thread_ts, target = resolved
-        queue.append(
-            Claimed(
-                row.id,
-                row.key,
-                row.method,
-                row.channel,
-                row.payload,
-                row.meta,
-                thread_ts,
-                target,
-                row.uncertain or in_flight,
-                row.attempts,
-                row.created_at,
-            )
-        )
-    for ids, extra in ((fresh, {}), (lapsed, {"uncertain": True})):
-        if ids:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(status="sending", lease_until=now + LEASE, **extra)
-                .execution_options(synchronize_session=False)
-            )
-    batch.by_channel = {lane: q for lane, q in batch.by_channel.items() if q}
-    return batch
-
-
-def _parent_positions(
-    session: Session, rows: Sequence[OutboxMessage]
-) -> dict[str, tuple[str, str | None, str | None]]:
-    keys = {r.thread_key for r in rows if r.thread_key} | {
-        r.target_key for r in rows if r.target_key
-    }
-    if not keys:
-        return {}
-    found = session.execute(
-        select(
-            OutboxMessage.key,
-            OutboxMessage.status,
-            OutboxMessage.posted_channel,
-            OutboxMessage.posted_ts,
-        ).where(OutboxMessage.key.in_(keys))
-    ).all()
-    return {k: (status, ch, ts) for k, status, ch, ts in found}
-
-
-def _resolve(
-    row: OutboxMessage, parents: dict[str, tuple[str, str | None, str | None]]
-) -> tuple[str | None, tuple[str, str] | None] | None:
-    """(thread_ts, update target) once known; None while a parent is still unsent."""
-    thread_ts = row.thread_ts
-    if row.thread_key:
-        parent = parents.get(row.thread_key)
-        if parent is None or parent[0] != "sent" or not parent[2]:
-            return None
-        thread_ts = parent[2]
-    target = None
-    if row.target_key:
-        parent = parents.get(row.target_key)
-        if parent is None or parent[0] != "sent" or not parent[1] or not parent[2]:
-            return None
-        target = (parent[1], parent[2])
-    return thread_ts, target
-
-
-def settle(session: Session, outcomes: Sequence[Outcome], now: datetime, max_attempts: int) -> None:
-    """Record each claimed row's outcome: sent, rescheduled, released or dead."""
-    for outcome in outcomes:
-        row = session.get(OutboxMessage, outcome.id)
-        if row is None or row.status != "sending":
-            continue
-        if outcome.sent:
-            row.status, row.sent_at = "sent", now
-            row.posted_channel, row.posted_ts = outcome.channel, outcome.ts
-            row.uncertain, row.lease_until, row.last_error = False, None, None
-            row.attempts += 1
-            continue
-        row.lease_until = None
-        if outcome.not_attempted:
-            row.status = "pending"
-            continue
-        if outcome.counts_attempt:
-            row.attempts += 1
-        row.uncertain = row.uncertain or outcome.uncertain
-        row.last_error = outcome.error
-        if outcome.permanent or row.attempts >= max_attempts:
-            row.status = "dead"
-        else:
-            row.status = "pending"
-            row.next_attempt_at = outcome.retry_at or now
-    _bury_orphans(session)
-
-
-def _bury_orphans(session: Session) -> None:
-    """Rows whose thread parent or update target is dead can never go out: dead too."""
-    dead_keys = select(OutboxMessage.key).where(OutboxMessage.status == "dead").scalar_subquery()
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status == "pending",
-            (OutboxMessage.thread_key.in_(dead_keys)) | (OutboxMessage.target_key.in_(dead_keys)),
-        )
-        .values(status="dead", last_error="parent_dead: the message it belongs to failed")
-        .execution_options(synchronize_session=False)
-    )
-
-
 def retry_dead(session: Session, now: datetime, ids: Sequence[int] | None = None) -> int:
     """Put dead letters (all, or the given ids) back in the queue; returns how many."""
     statement = update(OutboxMessage).where(OutboxMessage.status == "dead")
@@ -420,21 +219,6 @@ def counts(session: Session) -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     ).all()
     return {status: n for status, n in found}
-
-
-def due_count(session: Session, now: datetime) -> int:
-    """Rows that are queued and due now (pending with their time come, or a lapsed lease)."""
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(
-                ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now))
-                | ((OutboxMessage.status == "sending") & (OutboxMessage.lease_until <= now))
-            )
-        )
-        or 0
-    )
 
 
 def listing(session: Session, statuses: Sequence[str], limit: int = 50) -> list[OutboxMessage]:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.schedule import WEEKDAYS, parse_clock, parse_day
+from bot.render.times import WEEKDAYS, parse_clock, parse_day
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 

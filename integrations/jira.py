@@ -2,7 +2,8 @@
 
 Auth is basic auth with the account's email and an API token; the library's own retries are
 off (`max_retries=0`) because pending calls and the poll retry on their own schedule, and a 429's
-`Retry-After` pauses this client for every caller (PLATFORM.md F, E1). Errors never carry
+`Retry-After` pauses this client for every caller
+(https://developer.atlassian.com/cloud/jira/platform/rate-limiting/). Errors never carry
 credentials, request headers or bodies: `str(JIRAError)` can include all three, so only the
 HTTP status and Jira's `errorMessages` / `errors` fields are kept.
 

@@ -1,6 +1,6 @@
 """The outbox dispatcher: sends queued Slack calls, paced, retried, and never twice.
 
-Each round claims the ready head of every channel's queue (bot.outbox.claim), sends each
+Each round claims the ready head of every channel's queue (bot.delivery.claim), sends each
 channel's rows in order on a small thread pool, and settles the outcomes in one transaction.
 chat.postMessage is paced per channel (Slack allows about one message per second per channel:
 https://docs.slack.dev/apis/web-api/rate-limits); a 429 pauses that channel or method for the
@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import outbox
+from bot import delivery, outbox
 from bot.db import transaction
 from integrations.slack_errors import Failure, classify
 
@@ -125,7 +125,7 @@ class Dispatcher:
             if stats.claimed:
                 continue
             with transaction(self.factory) as session:
-                due = outbox.due_count(session, _dt(self.clock()))
+                due = delivery.due_count(session, _dt(self.clock()))
             if not due or stats.wake_in is None:
                 break
             time.sleep(min(stats.wake_in, max(deadline - time.monotonic(), 0)))
@@ -140,7 +140,7 @@ class Dispatcher:
         """Claim what is ready, send it, record the outcomes."""
         now = self.clock()
         with transaction(self.factory) as session:
-            batch = outbox.claim(
+            batch = delivery.claim(
                 session, _dt(now), limit=self.batch_size, allowance=self._allowance(now)
             )
         stats = RoundStats(claimed=len(batch), wake_in=self._wake_in(now))
@@ -149,7 +149,7 @@ class Dispatcher:
         futures = [self._pool.submit(self._send_lane, rows) for rows in batch.by_channel.values()]
         outcomes = [o for f in futures for o in f.result()]
         with transaction(self.factory) as session:
-            outbox.settle(session, outcomes, _dt(self.clock()), self.max_attempts)
+            delivery.settle(session, outcomes, _dt(self.clock()), self.max_attempts)
         for o in outcomes:
             if o.sent:
                 stats.sent += 1
@@ -178,17 +178,19 @@ class Dispatcher:
         return max(min(upcoming) - now, 0.001) if upcoming else None
 
     # ---- sending ------------------------------------------------------------------------------
-    def _send_lane(self, rows: list[outbox.Claimed]) -> list[outbox.Outcome]:
-        outcomes: list[outbox.Outcome] = []
+    def _send_lane(self, rows: list[delivery.Claimed]) -> list[delivery.Outcome]:
+        outcomes: list[delivery.Outcome] = []
         for index, row in enumerate(rows):
             outcome = self._send_one(row)
             outcomes.append(outcome)
             if not outcome.sent:
-                outcomes.extend(outbox.Outcome(r.id, not_attempted=True) for r in rows[index + 1 :])
+                outcomes.extend(
+                    delivery.Outcome(r.id, not_attempted=True) for r in rows[index + 1 :]
+                )
                 break
         return outcomes
 
-    def _send_one(self, row: outbox.Claimed) -> outbox.Outcome:
+    def _send_one(self, row: delivery.Claimed) -> delivery.Outcome:
         try:
             if row.method == outbox.POST:
                 return self._post(row)
@@ -197,27 +199,27 @@ class Dispatcher:
                 self.client.chat_update(
                     channel=row.target[0], ts=row.target[1], **_slack_args(row.payload)
                 )
-                return outbox.Outcome(row.id, sent=True, channel=row.target[0], ts=row.target[1])
+                return delivery.Outcome(row.id, sent=True, channel=row.target[0], ts=row.target[1])
             if row.method == outbox.EPHEMERAL:
                 args = {"text": row.payload["text"], "user": row.payload["user"]}
                 if row.thread_ts:
                     args["thread_ts"] = row.thread_ts
                 self.client.chat_postEphemeral(channel=row.channel, **args)
-                return outbox.Outcome(row.id, sent=True, channel=row.channel)
+                return delivery.Outcome(row.id, sent=True, channel=row.channel)
             if row.method == outbox.PUBLISH_HOME:
                 self.client.views_publish(user_id=row.channel, view=row.payload["view"])
-                return outbox.Outcome(row.id, sent=True, channel=row.channel)
-            return outbox.Outcome(row.id, error=f"unknown method {row.method}", permanent=True)
+                return delivery.Outcome(row.id, sent=True, channel=row.channel)
+            return delivery.Outcome(row.id, error=f"unknown method {row.method}", permanent=True)
         except (SlackApiError, OSError) as exc:
             return self._failed(row, classify(exc))
 
-    def _post(self, row: outbox.Claimed) -> outbox.Outcome:
+    def _post(self, row: delivery.Claimed) -> delivery.Outcome:
         channel = self._channel_for(row.channel)
         if row.uncertain:
             found = self._find_posted(channel, row)
             if found is not None:
                 log.info("outbox.reconciled key=%s channel=%s ts=%s", row.key, channel, found)
-                return outbox.Outcome(row.id, sent=True, channel=channel, ts=found)
+                return delivery.Outcome(row.id, sent=True, channel=channel, ts=found)
         metadata = {
             "event_type": outbox.METADATA_EVENT_TYPE,
             "event_payload": {"outbox_key": row.key, **row.meta},
@@ -232,7 +234,7 @@ class Dispatcher:
             response = self.client.chat_postMessage(channel=channel, metadata=metadata, **args)
         finally:
             self._posted(row.channel, self.clock())
-        return outbox.Outcome(row.id, sent=True, channel=response["channel"], ts=response["ts"])
+        return delivery.Outcome(row.id, sent=True, channel=response["channel"], ts=response["ts"])
 
     def _posted(self, lane: str, at: float) -> None:
         if self.interval:
@@ -252,7 +254,7 @@ class Dispatcher:
             self._dm_channels[target] = opened
         return opened
 
-    def _find_posted(self, channel: str, row: outbox.Claimed) -> str | None:
+    def _find_posted(self, channel: str, row: delivery.Claimed) -> str | None:
         """The ts of a message this row already posted, found by its metadata, or None."""
         cursor = None
         for _ in range(RECONCILE_PAGES):
@@ -285,7 +287,7 @@ class Dispatcher:
                 return None
         return None
 
-    def _failed(self, row: outbox.Claimed, failure: Failure) -> outbox.Outcome:
+    def _failed(self, row: delivery.Claimed, failure: Failure) -> delivery.Outcome:
         now = self.clock()
         if failure.retry_after is not None:
             scope = row.channel if row.method == outbox.POST else row.method
@@ -297,7 +299,7 @@ class Dispatcher:
                 row.method,
                 failure.retry_after,
             )
-            return outbox.Outcome(
+            return delivery.Outcome(
                 row.id,
                 error="ratelimited",
                 counts_attempt=False,
@@ -327,7 +329,7 @@ class Dispatcher:
                 attempt,
                 backoff,
             )
-        return outbox.Outcome(
+        return delivery.Outcome(
             row.id,
             error=failure.error,
             permanent=failure.permanent,

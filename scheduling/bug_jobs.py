@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.processing import bug_config
+from bot.events import bug_config
 from bot.settings import Settings
 from integrations.clients import Clients
 from scheduling.scheduler import Job

@@ -8,16 +8,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import home, ticket_names
 from bot.db import transaction
-from bot.processing import home_config, reactions, ticket_config
+from bot.events import home_config, reactions, ticket_config
+from bot.insights import home
 from bot.settings import Settings
+from bot.tickets import names
+from integrations import calls
 from integrations.clients import Clients
 from scheduling.bug_jobs import bug_jobs
 from scheduling.rotation_jobs import rotation_jobs
 from scheduling.scheduler import Job, Pressure, sweep_job
-from scheduling.sweeps import calls, directory, zendesk_export
 from scheduling.sweeps import digest as digest_sweep
+from scheduling.sweeps import directory, zendesk_export
 from scheduling.sweeps import inbox as inbox_sweep
 from scheduling.sweeps import sla as sla_sweep
 
@@ -93,7 +95,7 @@ def build_jobs(
         return home.refresh_changed(session, now, homes)
 
     def release(session: Session, now: datetime) -> dict[str, Any]:
-        return {"released": ticket_names.release_stale(session, now, config)}
+        return {"released": names.release_stale(session, now, config)}
 
     return [
         sweep_job("inbox", factory, inbox_sweep.sweep_for(settings)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.processing import bug_config
+from bot.events import bug_config
 from scheduling.sweeps import jira_poll
 
 SUPPORT = "C0SUPPORT"

@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.main import Runtime, WebServer, build_runtime
+from bot.main import Runtime, build_runtime
 from bot.settings import Settings
-from integrations.simulators.driver import SlackDriver
-from integrations.simulators.jira import JiraSimulator
-from integrations.simulators.slack import SlackSimulator
-from integrations.simulators.zendesk import ZendeskSimulator
+from handlers.server import WebServer
+from integrations.simulators.driver.client import SlackDriver
+from integrations.simulators.jira.server import JiraSimulator
+from integrations.simulators.slack.server import SlackSimulator
+from integrations.simulators.zendesk.server import ZendeskSimulator
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import people, rotations
+from bot import people
 from bot.db import transaction
 from bot.ids import RotationField as F
-from bot.models import Rotation, ShiftAssignment
-from bot.rotation_config import RotationSpec, validate
+from bot.rotations import lifecycle
+from bot.rotations.config import RotationSpec, validate
+from bot.rotations.models import Rotation, ShiftAssignment
 from scheduling.sweeps import rotation_directory
 
 ROTATION_CHANNEL = "C0ROTA"
@@ -81,7 +82,7 @@ def create_rotation(
     spec = spec or chat_support()
     with transaction(factory) as session:
         assert validate(session, spec) == []
-        return rotations.create(session, spec, actor="U0LEAD", now=now).id
+        return lifecycle.create(session, spec, actor="U0LEAD", now=now).id
 
 
 def seats(factory: sessionmaker[Session], rotation_id: int) -> list[ShiftAssignment]:

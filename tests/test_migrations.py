@@ -7,14 +7,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
 from bot import migrate
-from bot.models import Base
 
 
 def test_migrated_database_matches_models(engine: Engine) -> None:
     assert migrate.current(engine) == migrate.head(engine)
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        assert compare_metadata(context, Base.metadata) == []
+        assert compare_metadata(context, migrate.metadata()) == []
 
 
 def test_upgrade_is_idempotent_and_downgrade_reverses(engine: Engine) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import context
 
-from bot.models import Base
+from bot.migrate import metadata
 from bot.models.base import UTCDateTime
 
 config = context.config
@@ -27,7 +27,7 @@ def render_item(kind: str, obj: Any, autogen_context: Any) -> str | bool:
 with engine.connect() as connection:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata(),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,

@@ -1,9 +1,16 @@
-"""Times as people read them, in a given IANA time zone (a user's Slack `tz` or a rotation's)."""
+"""Times as people read them, in a given IANA time zone (a user's Slack `tz` or a rotation's),
+and as they write them: days, clock times and durations in commands, forms, files and settings.
+"""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$", re.I)
 
 
 def zone_of(name: str | None) -> ZoneInfo:
@@ -85,3 +92,49 @@ def relative(moment: datetime, now: datetime) -> str:
     """`3h ago` or `in 45m`."""
     seconds = (moment - now).total_seconds()
     return f"in {duration(seconds)}" if seconds > 0 else f"{duration(-seconds)} ago"
+
+
+def slack_time(moment: datetime, style: str = "{date_short_pretty} {time}") -> str:
+    """A time every reader sees in their own time zone (Slack date formatting)."""
+    epoch = int(moment.timestamp())
+    return f"<!date^{epoch}^{style}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"
+
+
+
+# ---- what people write (ValueError carries the user-facing reason) ----------------------------
+
+
+def parse_duration(text: str | int) -> int:
+    """Minutes from `2h`, `90m`, `1h30m`, `1d` or a bare number of minutes."""
+    if isinstance(text, int) or str(text).strip().isdigit():
+        return int(text)
+    match = _DURATION.match(str(text))
+    if not match or not any(match.groups()):
+        raise ValueError(f"{text!r} is not a duration; write e.g. 2h, 90m or 1h30m")
+    d, h, m = (int(g or 0) for g in match.groups())
+    return d * 1440 + h * 60 + m
+
+
+def parse_clock(text: str) -> str:
+    """`HH:MM` (24-hour), normalised."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*", str(text))
+    if not match or int(match[1]) > 23 or int(match[2]) > 59:
+        raise ValueError(f'{text!r} is not a time of day; write e.g. "14:00"')
+    return f"{int(match[1]):02d}:{match[2]}"
+
+
+def parse_day(text: str) -> str:
+    """`mon`…`sun` from a day name or its first three (or more) letters."""
+    key = str(text).strip().lower()
+    for day in _FULL_DAYS:
+        if len(key) >= 3 and day.startswith(key):
+            return day[:3]
+    raise ValueError(f"{text!r} is not a day; use mon, tue, wed, thu, fri, sat or sun")
+
+
+def minutes_text(minutes: int) -> str:
+    """`2h`, `90m` → `1h30m`, `1d`: the compact duration people write."""
+    d, rest = divmod(minutes, 1440)
+    h, m = divmod(rest, 60)
+    parts = [f"{d}d" if d else "", f"{h}h" if h else "", f"{m}m" if m else ""]
+    return "".join(parts) or "0m"

@@ -8,11 +8,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import bug_filing, bugs, people
+from bot import people
+from bot.bugs import filing as bug_filing
+from bot.bugs import records
+from bot.bugs.render import forms
 from bot.ids import Action
 from bot.ids import BugField as F
-from bot.models import Ticket
-from bot.render import bug_forms
+from bot.tickets.models import Ticket
 
 Values = dict[str, dict[str, dict[str, Any]]]
 
@@ -71,7 +73,7 @@ def file_form(
 ) -> dict[str, Any]:
     """The File bug modal for a ticket: from the ticket, or from the filing Jira last refused."""
     messages = [
-        bug_forms.Message(m.ts, people.display_name(session, m.user), m.text)
+        forms.Message(m.ts, people.display_name(session, m.user), m.text)
         for m in bug_filing.thread_messages(session, channel, thread_ts)
     ]
     description = ticket.description or ""
@@ -82,9 +84,9 @@ def file_form(
         elif chosen.get("text"):
             author = people.display_name(session, str(chosen.get("user") or "")) or "someone"
             description += f"\n\nFrom the Slack thread, {author}:\n{chosen['text']}"
-    base = bug_forms.FileForm(
+    base = forms.FileForm(
         ticket_id=ticket.id,
-        ticket_label=bugs.ticket_label(ticket),
+        ticket_label=records.ticket_label(ticket),
         channel=channel,
         thread_ts=thread_ts,
         summary=ticket.subject[: bug_filing.SUMMARY_LIMIT],
@@ -109,16 +111,16 @@ def file_form(
             chosen=list(form.get("messages") or []),
             refused=(refused.last_error or "")[:500],
         )
-    return bug_forms.file_form(base)
+    return forms.file_form(base)
 
 
 def link_form(session: Session, ticket: Ticket, *, channel: str, thread_ts: str) -> dict[str, Any]:
     """The Link to bug modal, listing the bugs the ticket is linked to now."""
-    linked = [(bug.key, bug.summary, bug.status) for _, bug in bugs.links_of(session, ticket.id)]
-    return bug_forms.link_form(
-        bug_forms.LinkForm(
+    linked = [(bug.key, bug.summary, bug.status) for _, bug in records.links_of(session, ticket.id)]
+    return forms.link_form(
+        forms.LinkForm(
             ticket_id=ticket.id,
-            ticket_label=bugs.ticket_label(ticket),
+            ticket_label=records.ticket_label(ticket),
             channel=channel,
             thread_ts=thread_ts,
             linked=linked,

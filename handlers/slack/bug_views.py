@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot import bug_load
-from bot.bugs import KEY_PATTERN
+from bot.bugs import load as bug_load
+from bot.bugs.records import KEY_PATTERN
+from bot.bugs.render import load as render
 from bot.db import reading
 from bot.errors import UserError
-from bot.render import bug_load as render
 from bot.render.blocks import escape
 from handlers.deps import Deps
 from handlers.slack.subcommands import Invocation, Registry, Subcommand

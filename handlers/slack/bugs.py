@@ -16,20 +16,23 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot import bug_filing, bugs, people, threads
+from bot import people
+from bot.bugs import filing as bug_filing
+from bot.bugs import records
+from bot.bugs.render import forms
+from bot.bugs.render import messages as render
 from bot.db import transaction
 from bot.errors import UserError
 from bot.ids import Action, Shortcut, View
 from bot.ids import BugField as F
-from bot.models import Ticket
-from bot.render import bug_forms as forms
-from bot.render import bugs as render
+from bot.tickets import threads
+from bot.tickets.models import Ticket
 from handlers.deps import Deps
 from handlers.slack import bug_forms
 from integrations.jira import JiraClient, JiraError
+from integrations.slack_directory import full_member
 
 log = logging.getLogger("supportbot.slack")
 
@@ -48,22 +51,6 @@ def _where(body: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
     message = body.get("message") or {}
     ts = str(message.get("ts") or (body.get("container") or {}).get("message_ts") or "")
     return channel, message, str(message.get("thread_ts") or ts)
-
-
-def full_member(deps: Deps, client: WebClient, user_id: str) -> bool:
-    """Whether a user is a full workspace member; reads users.info when not cached yet."""
-    with transaction(deps.factory) as session:
-        known = people.is_full_member(session, user_id)
-    if known is not None:
-        return known
-    try:
-        info = client.users_info(user=user_id)["user"]
-    except SlackApiError as err:
-        log.warning("bugs.users_info_failed user=%s error=%s", user_id, err.response.get("error"))
-        return False
-    with transaction(deps.factory) as session:
-        people.record_user(session, info, deps.clock())
-        return bool(people.is_full_member(session, user_id))
 
 
 def register(app: App, deps: Deps) -> None:
@@ -86,7 +73,7 @@ def register(app: App, deps: Deps) -> None:
         if not settings.jira_configured:
             respond(text=NO_JIRA, response_type="ephemeral")
             return
-        if not full_member(deps, client, user_id):
+        if not full_member(deps.factory, client, user_id, deps.clock()):
             respond(text=render.not_allowed(), response_type="ephemeral")
             return
         with transaction(deps.factory) as session:
@@ -154,7 +141,7 @@ def register(app: App, deps: Deps) -> None:
             else:
                 errors = bug_filing.validate_filing(filing, bug_filing.read_meta(session))
             if not errors and ticket is not None:
-                bugs.request_filing(
+                records.request_filing(
                     session,
                     ticket=ticket,
                     filing=filing,
@@ -227,7 +214,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         key = str((body.get("actions") or [{}])[0].get("value") or "")
         channel, _, thread_ts = _where(body)
-        if not full_member(deps, client, body["user"]["id"]):
+        if not full_member(deps.factory, client, body["user"]["id"], deps.clock()):
             respond(text=render.not_allowed(), response_type="ephemeral")
             return
         try:
@@ -235,7 +222,7 @@ def register(app: App, deps: Deps) -> None:
                 ticket = threads.thread_ticket(session, channel, thread_ts)
                 if ticket is None:
                     raise UserError(NOT_A_THREAD)
-                bugs.unlink(
+                records.unlink(
                     session,
                     ticket=ticket,
                     key=key,
@@ -268,7 +255,7 @@ def _link(
     """Unlink what was ticked and queue the link (UserError rolls both back)."""
     for old in unlink:
         try:
-            bugs.unlink(
+            records.unlink(
                 session,
                 ticket=ticket,
                 key=old,
@@ -280,7 +267,7 @@ def _link(
         except UserError as err:
             raise UserError(err.message, field="unlink") from None
     if key:
-        bugs.request_link(
+        records.request_link(
             session,
             ticket=ticket,
             key=key,

@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import home
 from bot.db import transaction
+from bot.events import home_config
 from bot.ids import Action
-from bot.processing import home_config
+from bot.insights import home
 from handlers.deps import Deps
 
 

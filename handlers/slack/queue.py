@@ -6,9 +6,9 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot import queue
 from bot.db import reading
-from bot.render.queue import render_queue
+from bot.insights import queue
+from bot.insights.render.queue import render_queue
 from handlers.deps import Deps
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
 

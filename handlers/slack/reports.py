@@ -8,10 +8,11 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from slack_bolt import App
 
-from bot import attendance, digest, stats
 from bot.db import reading, transaction
 from bot.errors import UserError
-from bot.render import reports
+from bot.insights import digest, stats
+from bot.insights.render import reports
+from bot.rotations import roster
 from handlers.deps import Deps
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
 
@@ -71,7 +72,7 @@ def next_fire(config: digest.DigestConfig, now: datetime) -> datetime | None:
 def _stats(deps: Deps, inv: Invocation) -> Answer:
     if len(inv.args) > 1:
         raise UserError("give at most one period, e.g. `7d`, `4w` or `3m`")
-    period = attendance.parse_period(inv.args[0] if inv.args else "7d")
+    period = roster.parse_period(inv.args[0] if inv.args else "7d")
     now = deps.clock()
     with reading(deps.factory) as session:
         figures = stats.summary(session, now - period, now)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.ids import RotationField as F
-from bot.rotation_config import RotationSpec, parse_duration, parse_list
+from bot.render.times import parse_duration
+from bot.rotations.config import RotationSpec, parse_list
 
 Values = dict[str, dict[str, dict[str, Any]]]
 

@@ -7,15 +7,16 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot import people, rotations
+from bot import people
 from bot.db import transaction
 from bot.errors import UserError
 from bot.ids import RotationField as F
 from bot.ids import View
-from bot.models import Rotation
-from bot.render import rosters
-from bot.render.rotation_form import field_errors, rotation_form
-from bot.rotation_config import RotationSpec, spec_of
+from bot.rotations import lifecycle
+from bot.rotations.config import RotationSpec, spec_of
+from bot.rotations.models import Rotation
+from bot.rotations.render import rosters
+from bot.rotations.render.form import field_errors, rotation_form
 from handlers.deps import Deps
 from handlers.slack import shifts
 from handlers.slack.rotation_form import read_form
@@ -58,7 +59,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             base = spec_of(current) if current else RotationSpec(name="", channel="")
             spec, errors = read_form(values, base)
             if not errors:
-                _, problems = rotations.save(
+                _, problems = lifecycle.save(
                     session,
                     spec,
                     rotation_id=rotation_id,
@@ -95,10 +96,10 @@ def _rotation(deps: Deps, inv: Invocation) -> Answer:
     now = deps.clock()
     with transaction(deps.factory) as session:
         if action == "list":
-            return rosters.rotation_list(rotations.listing(session, archived=True))
-        rotation = rotations.get(session, str(name))
+            return rosters.rotation_list(lifecycle.listing(session, archived=True))
+        rotation = lifecycle.get(session, str(name))
         if action == "edit":
-            teams, groups = rotations.form_refs(session, rotation)
+            teams, groups = lifecycle.form_refs(session, rotation)
             view = rotation_form(
                 spec_of(rotation),
                 rotation_id=rotation.id,
@@ -109,7 +110,7 @@ def _rotation(deps: Deps, inv: Invocation) -> Answer:
             )
         elif action in ("pause", "resume", "archive"):
             status = {"pause": "paused", "resume": "active", "archive": "archived"}[action]
-            count = rotations.set_status(
+            count = lifecycle.set_status(
                 session,
                 rotation,
                 status,

@@ -8,13 +8,15 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import attendance, home, ooo, rotations, shift_offers, shifts
 from bot.db import transaction
 from bot.errors import UserError
+from bot.events import home_config
 from bot.ids import Action
-from bot.processing import home_config
-from bot.render import rosters
-from bot.seats import user_tz
+from bot.insights import home
+from bot.rotations import attendance as shifts
+from bot.rotations import lifecycle, offers, ooo, roster
+from bot.rotations.render import rosters
+from bot.rotations.seats import user_tz
 from handlers.deps import Deps
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
 
@@ -65,7 +67,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
 
     def take(session: Any, user_id: str, value: str) -> str:
         # The taker's ask message is edited into a confirmation through the outbox.
-        shift_offers.accept(session, _id(value), user_id, deps.clock(), default_leads=leads)
+        offers.accept(session, _id(value), user_id, deps.clock(), default_leads=leads)
         return ""
 
     app.action(Action.SHIFT_TAKE)(button(take))
@@ -127,12 +129,12 @@ def _shifts(deps: Deps, inv: Invocation) -> Answer:
     now = deps.clock()
     with transaction(deps.factory) as session:
         if not inv.args:
-            return rosters.overview(attendance.overview(session, now))
+            return rosters.overview(roster.on_shift(session, now))
         if inv.args[0].lower() == "me":
-            seats = attendance.my_seats(session, inv.user_id, now)
+            seats = roster.my_seats(session, inv.user_id, now)
             return rosters.my_shifts(seats, _tz(session, deps, inv.user_id), now)
-        rotation = rotations.get(session, inv.args[0])
-        return rosters.rotation_view(attendance.rotation_view(session, rotation, now))
+        rotation = lifecycle.get(session, inv.args[0])
+        return rosters.rotation_view(roster.rotation_view(session, rotation, now))
 
 
 def _checkin(deps: Deps, inv: Invocation) -> Answer:
@@ -192,6 +194,6 @@ def _noshows(deps: Deps, inv: Invocation) -> Answer:
         raise UserError("give at most one rotation and one period")
     now = deps.clock()
     with transaction(deps.factory) as session:
-        rotation = rotations.get(session, args[0]) if args else None
-        report = attendance.report(session, now, attendance.parse_period(period), rotation)
-        return rosters.noshow_report(report, attendance.team_names(session))
+        rotation = lifecycle.get(session, args[0]) if args else None
+        report = roster.report(session, now, roster.parse_period(period), rotation)
+        return rosters.noshow_report(report, roster.team_names(session))

@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot import sla_policy
 from bot.db import transaction
 from bot.errors import UserError
-from bot.render import sla as render
 from bot.render.blocks import escape
+from bot.sla import policy as sla_policy
+from bot.sla import render
 from handlers.deps import Deps
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
 

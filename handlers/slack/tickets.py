@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import notes, routing, threads
 from bot.db import transaction
 from bot.errors import UserError
 from bot.ids import Action, Shortcut
-from bot.render import routes
+from bot.tickets import notes, routing, threads
+from bot.tickets.render import routes
 from handlers.deps import Deps
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
 

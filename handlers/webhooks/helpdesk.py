@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot import helpdesk_generic
-from bot.helpdesk import PayloadError
+from bot.tickets import generic as helpdesk_generic
+from bot.tickets.intake import PayloadError
 from handlers.deps import Deps
 from handlers.webhooks.common import bad, ignored, store
 from integrations.signatures import verify_helpdesk

@@ -8,7 +8,7 @@ import json
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot.bug_state import state_of_webhook
+from bot.bugs.state import state_of_webhook
 from handlers.deps import Deps
 from handlers.webhooks.common import bad, ignored, store
 from integrations.signatures import verify_jira

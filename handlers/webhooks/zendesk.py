@@ -7,7 +7,7 @@ import json
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from bot import helpdesk
+from bot.tickets import intake
 from handlers.deps import Deps
 from handlers.webhooks.common import bad, ignored, store
 from integrations.signatures import verify_zendesk
@@ -39,16 +39,16 @@ def register(api: FastAPI, deps: Deps) -> None:
             return bad("invalid or stale signature", 401)
         try:
             payload = json.loads(body)
-            helpdesk.check_zendesk_payload(payload)
-        except (ValueError, helpdesk.PayloadError) as err:
-            reason = str(err) if isinstance(err, helpdesk.PayloadError) else "body is not JSON"
+            intake.check_zendesk_payload(payload)
+        except (ValueError, intake.PayloadError) as err:
+            reason = str(err) if isinstance(err, intake.PayloadError) else "body is not JSON"
             return bad(reason)
-        if not helpdesk.zendesk_is_ticket_event(payload):
+        if not intake.zendesk_is_ticket_event(payload):
             return ignored("zendesk", payload["type"], "not a ticket event")
         return await store(
             deps,
             source="zendesk",
             external_id=payload["id"],
-            event_type=payload["type"].removeprefix(helpdesk.ZENDESK_PREFIX),
+            event_type=payload["type"].removeprefix(intake.ZENDESK_PREFIX),
             payload=payload,
         )

@@ -15,7 +15,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy.orm import Session
 
-from bot import digest
+from bot.insights import digest
 from bot.settings import Settings
 from scheduling.scheduler import Sweep
 

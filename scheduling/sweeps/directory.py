@@ -11,11 +11,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import links, people
 from bot.db import transaction
 from bot.models import SlackUser, SlackUserGroup
+from bot.tickets import links
 from integrations.clients import Clients
-from scheduling.sweeps import rotation_directory
+from integrations.slack_directory import fetch_group, fetch_groups, fetch_user
 
 log = logging.getLogger("supportbot.directory")
 
@@ -47,14 +47,14 @@ def refresh(
     try:
         # One usergroups.list call reads every group with its members; only groups it did
         # not list (e.g. disabled ones) are read one by one.
-        listed = rotation_directory.fetch_groups(factory, clients, now)
+        listed = fetch_groups(factory, clients.slack, now)
         refreshed = len(groups & listed)
     except SlackApiError as err:
         listed, failed = set(), failed + 1
         log.warning("directory.groups_failed error=%s", err.response.get("error"))
     for group_id in sorted(groups - listed):
         try:
-            fetch_group(factory, clients, group_id, now)
+            fetch_group(factory, clients.slack, group_id, now)
             refreshed += 1
         except SlackApiError as err:
             failed += 1
@@ -63,31 +63,9 @@ def refresh(
             )
     for user_id in stale_users:
         try:
-            fetch_user(factory, clients, user_id, now)
+            fetch_user(factory, clients.slack, user_id, now)
         except SlackApiError as err:
             log.warning(
                 "directory.user_failed user=%s error=%s", user_id, err.response.get("error")
             )
     return {"groups": refreshed, "users": len(stale_users), "failed": failed}
-
-
-def fetch_group(
-    factory: sessionmaker[Session], clients: Clients, group_id: str, now: datetime
-) -> list[str]:
-    """Read a group's members from Slack and store them."""
-    members = clients.slack.usergroups_users_list(usergroup=group_id)["users"]
-    with transaction(factory) as session:
-        known = session.get(SlackUserGroup, group_id)
-        handle, name = (known.handle, known.name) if known else ("", "")
-        people.replace_group(session, group_id, handle=handle, name=name, members=members, now=now)
-    return list(members)
-
-
-def fetch_user(
-    factory: sessionmaker[Session], clients: Clients, user_id: str, now: datetime
-) -> dict[str, Any]:
-    """Read one user from Slack and store them."""
-    info = clients.slack.users_info(user=user_id)["user"]
-    with transaction(factory) as session:
-        people.record_user(session, info, now)
-    return dict(info)

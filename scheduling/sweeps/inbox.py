@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import inbox
-from bot.processing import processors
+from bot.events import processors
 from bot.settings import Settings
 from scheduling.scheduler import Sweep
 

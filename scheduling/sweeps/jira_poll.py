@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import bug_filing, bug_notices, bugs
-from bot.bug_state import state_of_issue
+from bot.bugs import filing, notices, records
+from bot.bugs.state import state_of_issue
 from bot.db import transaction
 from bot.models import AppState
 from integrations.clients import Clients
@@ -33,7 +33,7 @@ META_EVERY = 3600.0
 def poll(
     factory: sessionmaker[Session],
     clients: Clients,
-    config: bugs.BugConfig,
+    config: records.BugConfig,
     now: datetime,
     *,
     batch: int = BATCH,
@@ -44,7 +44,7 @@ def poll(
         return {}
     with transaction(factory) as session:
         state = dict((session.get(AppState, STATE) or AppState(value={})).value)
-        keys = bugs.keys_to_poll(session, now)
+        keys = records.keys_to_poll(session, now)
     paused = state.get("paused_until")
     if paused and datetime.fromisoformat(paused) > now:
         return {"paused": 1}
@@ -67,11 +67,11 @@ def poll(
                 except ValueError:
                     log.warning("bugs.poll_unreadable key=%s", issue.get("key"))
                     continue
-                result = bug_notices.observe(
+                result = notices.observe(
                     session, observed, source="poll", now=now, config=config
                 )
                 summary["transitions"] += result.transition is not None
-            bugs.mark_polled(session, chunk, missing, now)
+            records.mark_polled(session, chunk, missing, now)
         summary["bugs"] += len(found)
         summary["gone"] += len(missing)
     if state.get("paused_until"):
@@ -81,7 +81,7 @@ def poll(
 
 
 def refresh_meta(
-    factory: sessionmaker[Session], clients: Clients, config: bugs.BugConfig, now: datetime
+    factory: sessionmaker[Session], clients: Clients, config: records.BugConfig, now: datetime
 ) -> dict[str, Any]:
     """Re-read projects, issue types, components and priorities for the File bug modal."""
     if clients.jira is None:
@@ -92,7 +92,7 @@ def refresh_meta(
         log.warning("bugs.meta_failed status=%s reason=%s", err.status, err.reason)
         return {"failed": 1}
     with transaction(factory) as session:
-        bug_filing.store_meta(session, meta, now)
+        filing.store_meta(session, meta, now)
     return {"projects": len(meta["projects"])}
 
 

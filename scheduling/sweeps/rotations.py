@@ -14,16 +14,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import shift_notices, shift_offers, shifts
-from bot.models import Rotation
-from bot.seats import busy_between
-from bot.shift_plan import HORIZON, generate
+from bot.rotations import attendance
+from bot.rotations import offers as shift_offers
+from bot.rotations import reminders as shift_notices
+from bot.rotations.models import Rotation
+from bot.rotations.plan import HORIZON, generate
+from bot.rotations.seats import busy_between
 
 
 def tick(session: Session, now: datetime, *, default_leads: Sequence[str] = ()) -> dict[str, int]:
     """Everything due now: reminders and start posts, no-shows, cover and swap follow-ups."""
     summary = shift_notices.send_due(session, now)
-    summary["no_shows"] = shifts.mark_no_shows(session, now, default_leads=default_leads)
+    summary["no_shows"] = attendance.mark_no_shows(session, now, default_leads=default_leads)
     summary.update(shift_offers.advance(session, now, default_leads=default_leads))
     return summary
 

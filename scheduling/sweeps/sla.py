@@ -12,8 +12,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import sla, sla_alerts
-from bot.models import Ticket
+from bot.sla import alerts as sla_alerts
+from bot.sla import targets
+from bot.tickets.models import Ticket
 
 BATCH = 500
 
@@ -31,7 +32,7 @@ def sweep(session: Session, now: datetime, *, limit: int = BATCH) -> dict[str, i
     tickets = session.scalars(query).all()
     if not tickets:
         return {"tickets": 0, "alerts": 0}
-    done = sla.alerted_many(session, [t.id for t in tickets])
+    done = targets.alerted_many(session, [t.id for t in tickets])
     shift = sla_alerts.on_shift_once(session, now)
     alerts = sum(
         sla_alerts.alert(session, ticket, now, done=done[ticket.id], shift=shift)

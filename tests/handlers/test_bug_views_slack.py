@@ -8,9 +8,9 @@ from typing import Any
 
 from bug_helpers import SUPPORT, file_bug, link_ticket, refresh_meta, ticket_thread
 
+from bot.bugs.models import Bug
 from bot.db import transaction
 from bot.ids import BugField as F
-from bot.models import Bug
 
 
 def _support(app: Any, text: str, user: str = "U0AGENT") -> tuple[str, str]:

@@ -21,10 +21,11 @@ from bug_helpers import (
     ticket_thread,
 )
 
-from bot import bugs
+from bot.bugs import records
 from bot.db import transaction
 from bot.ids import BugField as F
-from bot.models import PendingCall, Ticket
+from bot.models import PendingCall
+from bot.tickets.models import Ticket
 
 
 def _ephemerals(app: Any, user: str = "U0AGENT") -> list[str]:
@@ -39,7 +40,7 @@ def _ticket_pk(app: Any, external_id: int) -> int:
 
 def _links(app: Any, external_id: int) -> list[tuple[str, str, str]]:
     with transaction(app.runtime.factory) as session:
-        rows = bugs.links_of(session, _ticket_pk(app, external_id))
+        rows = records.links_of(session, _ticket_pk(app, external_id))
         return [(bug.key, link.how, link.linked_by) for link, bug in rows]
 
 

@@ -12,10 +12,10 @@ from bug_helpers import file_bug, ticket_thread
 from harness import start_app
 from rotation_helpers import add_workspace, cache_workspace, chat_support, create_rotation, seats
 
-from bot import home
 from bot.db import transaction
+from bot.events import home_config
 from bot.ids import Action
-from bot.processing import home_config
+from bot.insights import home
 from scheduling.jobs import build_jobs
 
 

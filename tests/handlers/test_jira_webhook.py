@@ -18,10 +18,11 @@ from bug_helpers import (
 )
 from harness import JIRA_SECRET
 
+from bot.bugs.models import Bug, BugTransition
 from bot.db import transaction
-from bot.models import Bug, BugTransition, InboundEvent
+from bot.models import InboundEvent
 from integrations.signatures import sign_jira
-from scheduling.sweeps.directory import fetch_user
+from integrations.slack_directory import fetch_user
 
 
 def _post(
@@ -105,7 +106,7 @@ def test_the_tickets_assignee_is_mentioned_when_slack_knows_them(bugdesk: Any) -
     z.update_ticket(ticket["id"], assignee_id=agent["id"])
     bugdesk.settle()
     runtime = bugdesk.runtime  # the directory job has cached Ada's Slack profile
-    fetch_user(runtime.factory, runtime.clients, "U0AGENT", bugdesk.clock.now())
+    fetch_user(runtime.factory, runtime.clients.slack, "U0AGENT", bugdesk.clock.now())
     file_bug(bugdesk, root, user="U0LEAD")
     bugdesk.settle()
     bugdesk.clock.advance(minutes=1)

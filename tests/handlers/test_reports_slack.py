@@ -14,11 +14,13 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import digest
+from bot.bugs.models import Bug, BugLink
 from bot.db import transaction
-from bot.models import Bug, BugLink, DigestRun, Ticket
+from bot.insights import digest
+from bot.insights.models import DigestRun
 from bot.settings import Settings, describe_errors
-from integrations.simulators.driver import DriverResponse
+from bot.tickets.models import Ticket
+from integrations.simulators.driver.client import DriverResponse
 from scheduling.sweeps import digest as digest_sweep
 
 # Monday 9 March 2026, 08:00 UTC: the default digest (Mondays 09:00, TIMEZONE=UTC) is an hour off.

@@ -25,8 +25,8 @@ from sqlalchemy import select
 from bot.db import transaction
 from bot.ids import Action
 from bot.ids import RotationField as F
-from bot.models import OutOfOffice, Rotation
-from integrations.simulators.driver import SlackDriver
+from bot.rotations.models import OutOfOffice, Rotation
+from integrations.simulators.driver.client import SlackDriver
 from scheduling.sweeps import rotations as sweeps
 
 

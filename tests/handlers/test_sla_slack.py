@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from bot import people
 from bot.db import transaction
-from bot.models import SlaAlert, Ticket
-from bot.rotation_config import FixedShift, RotationSpec
+from bot.rotations.config import FixedShift, RotationSpec
+from bot.sla.models import SlaAlert
+from bot.tickets.models import Ticket
 from scheduling.jobs import build_jobs
 from scheduling.sweeps import sla as sla_sweep
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import outbox
+from bot import delivery, outbox
 from bot.db import transaction
 from bot.main import build_runtime
 from integrations.slack_delivery import Dispatcher, make_web_client
@@ -145,7 +145,7 @@ def test_crash_between_slack_answer_and_commit_does_not_post_twice(app: Any) -> 
     _post(app, "crash", "posted before the crash")
     # A dispatcher claims the row and posts it, then dies before recording the ts.
     with transaction(app.runtime.factory) as session:
-        batch = outbox.claim(session, app.clock.now())
+        batch = delivery.claim(session, app.clock.now())
     [claimed] = batch.by_channel[CHANNEL]
     WebClient(token=app.slack.token, base_url=app.slack.api_url).chat_postMessage(
         channel=CHANNEL,

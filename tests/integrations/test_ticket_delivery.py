@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from bot import outbox
+from bot import delivery, outbox
 from bot.db import transaction
 from integrations.slack_delivery import Dispatcher, make_web_client
 
@@ -58,7 +58,7 @@ def test_dispatcher_killed_mid_drain_and_restarted_loses_and_repeats_nothing(des
     desk.runtime.inbox_worker.run_until_idle()
     # The first process claims a batch, posts part of it, and dies before recording anything.
     with transaction(desk.runtime.factory) as session:
-        batch = outbox.claim(session, desk.clock.now(), limit=6)
+        batch = delivery.claim(session, desk.clock.now(), limit=6)
     raw = WebClient(token=desk.slack.token, base_url=desk.slack.api_url)
     for row in batch.by_channel[SUPPORT][:3]:
         args = {"thread_ts": row.thread_ts} if row.thread_ts else {}

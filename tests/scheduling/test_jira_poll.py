@@ -6,10 +6,12 @@ from typing import Any
 
 from bug_helpers import bug_replies, file_bug, poll, ticket_thread
 
-from bot import bugs
-from bot.bug_state import BugState
+from bot.bugs import records
+from bot.bugs.models import Bug, BugTransition
+from bot.bugs.state import BugState
 from bot.db import transaction
-from bot.models import AppState, Bug, BugTransition, Ticket
+from bot.models import AppState
+from bot.tickets.models import Ticket
 from scheduling.jobs import build_jobs
 
 
@@ -29,8 +31,8 @@ def _link_many(app: Any, count: int) -> list[str]:
     with transaction(app.runtime.factory) as session:
         row = session.query(Ticket).filter_by(external_id=str(ticket["id"])).one()
         for key in keys:
-            bug = bugs.record_bug(session, BugState(key=key, category="new"), now)
-            bugs.record_link(session, bug, row, how="linked", user_id="U0AGENT", now=now)
+            bug = records.record_bug(session, BugState(key=key, category="new"), now)
+            records.record_link(session, bug, row, how="linked", user_id="U0AGENT", now=now)
     return keys
 
 
@@ -123,7 +125,7 @@ def test_an_issue_deleted_in_jira_does_not_stop_the_others(bugdesk: Any) -> None
     bugdesk.jira.close(keys[2], deliver="drop")
     assert poll(bugdesk) == {"bugs": 2, "transitions": 1, "gone": 1}
     with transaction(bugdesk.runtime.factory) as session:
-        assert bugs.keys_to_poll(session, bugdesk.clock.now()) == [keys[0], keys[2]]
+        assert records.keys_to_poll(session, bugdesk.clock.now()) == [keys[0], keys[2]]
 
 
 def test_jira_jobs_are_scheduled_only_with_jira(bugdesk: Any, app: Any) -> None:

@@ -20,10 +20,13 @@ from rotation_helpers import (
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import ooo, people, shift_offers, shifts
+from bot import people
 from bot.db import transaction
 from bot.errors import UserError
-from bot.models import OutboxMessage, ShiftAssignment, ShiftEvent, ShiftOffer
+from bot.models import OutboxMessage
+from bot.rotations import attendance, ooo
+from bot.rotations import offers as shift_offers
+from bot.rotations.models import ShiftAssignment, ShiftEvent, ShiftOffer
 from scheduling.sweeps import rotation_directory
 from scheduling.sweeps import rotations as sweeps
 
@@ -276,7 +279,7 @@ def test_a_late_check_in_after_a_no_show_is_recorded_and_calls_off_cover(
     monday = seats(factory, rotation_id)[0]
     _tick(factory, monday.window_closes_at)
     with transaction(factory) as session:
-        text = shifts.check_in(
+        text = attendance.check_in(
             session,
             monday.user_id,
             monday.window_closes_at + timedelta(minutes=3),
@@ -295,11 +298,11 @@ def test_a_late_check_in_after_a_no_show_is_recorded_and_calls_off_cover(
 def test_check_in_is_only_possible_inside_the_window(factory: Factory, rotation_id: int) -> None:
     monday = seats(factory, rotation_id)[0]
     with transaction(factory) as session, pytest.raises(UserError, match="opens at"):
-        shifts.check_in(session, monday.user_id, monday.window_opens_at - timedelta(minutes=1))
+        attendance.check_in(session, monday.user_id, monday.window_opens_at - timedelta(minutes=1))
     with transaction(factory) as session:
-        assert "Checked in" in shifts.check_in(session, monday.user_id, monday.window_opens_at)
+        assert "Checked in" in attendance.check_in(session, monday.user_id, monday.window_opens_at)
     with transaction(factory) as session, pytest.raises(UserError, match="already checked in"):
-        shifts.check_in(session, monday.user_id, monday.starts_at)
+        attendance.check_in(session, monday.user_id, monday.starts_at)
     _tick(factory, monday.window_closes_at)
     assert seats(factory, rotation_id)[0].state == "checked_in" and not _events(factory, "no_show")
 
@@ -309,7 +312,7 @@ def test_an_unanswered_swap_alerts_the_leads_at_the_deadline(
 ) -> None:
     seat = _wednesday(factory, rotation_id)
     with transaction(factory) as session:
-        text = shifts.start_swap(session, seat.user_id, MONDAY, ref=str(seat.shift_id))
+        text = attendance.start_swap(session, seat.user_id, MONDAY, ref=str(seat.shift_id))
     assert "Offered" in text
     asked = _outbox(factory, "offer:")
     assert len(asked) == len(BACKEND) + len(FRONTEND) - 1
@@ -335,7 +338,7 @@ def test_swaps_are_offered_only_to_people_who_are_free(factory: Factory, rotatio
         chat_support(name="other", teams=[], users=[busy], start="14:30", days=["wed"]),
     )
     with transaction(factory) as session:
-        shifts.start_swap(session, seat.user_id, MONDAY, seat_id=seat.id)
+        attendance.start_swap(session, seat.user_id, MONDAY, seat_id=seat.id)
         offer = session.scalars(select(ShiftOffer)).one()
     assert away not in offer.asked and busy not in offer.asked and seat.user_id not in offer.asked
     assert len(offer.asked) == len(others) - 2

@@ -11,9 +11,9 @@ import pytest
 from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 
-from integrations.simulators import driver_payloads
-from integrations.simulators.driver import SlackDriver
-from integrations.simulators.slack import SlackSimulator
+from integrations.simulators.driver import payloads
+from integrations.simulators.driver.client import SlackDriver
+from integrations.simulators.slack.server import SlackSimulator
 
 SECRET = "driver-test-signing-secret"
 TOKEN = "xoxb-driver-test"
@@ -318,7 +318,7 @@ def test_state_values_take_slacks_shape_per_element() -> None:
             _input("note", {"type": "plain_text_input"}),
         ]
     }
-    values = driver_payloads.state_values(
+    values = payloads.state_values(
         view, {"sev": "high", "tags": ["a"], "who": "U1", "when": "2026-01-02"}
     )
     assert values["sev"]["a"]["selected_option"] == _option("High", "high")
@@ -327,7 +327,7 @@ def test_state_values_take_slacks_shape_per_element() -> None:
     assert values["when"]["a"]["selected_date"] == "2026-01-02"
     assert values["note"]["a"] == {"type": "plain_text_input", "value": None}
     with pytest.raises(ValueError):
-        driver_payloads.state_values(view, {"typo": "x"})
+        payloads.state_values(view, {"typo": "x"})
 
 
 def _input(block_id: str, element: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Jira bugs from ticket threads: filing, links, Jira's state, notices, and support load."""

@@ -1,0 +1,163 @@
+"""What Jira's answers to the `jira.create`, `jira.link` and `jira.unlink` calls change.
+
+A filed bug is recorded, linked and announced in the thread; then a `jira.link` call adds the
+remote links to the ticket and the thread. A linked bug is recorded from the state Jira gave
+(an observation like any other: it may reveal a transition), then linked and announced. Users
+hear of failures ephemerally in the thread: once while Jira is down, and when it refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot import outbox, pending_calls
+from bot.bugs import notices
+from bot.bugs.filing import CREATE
+from bot.bugs.models import Bug
+from bot.bugs.records import LINK, UNLINK, BugConfig, bug_by_key, record_bug, record_link
+from bot.bugs.render import messages as render
+from bot.bugs.state import BugState
+from bot.models import PendingCall
+from bot.pending_calls import Reactions
+from bot.tickets.models import Ticket
+
+TICKET_KEYS = (
+    "ticket_pk",
+    "ticket_label",
+    "ticket_subject",
+    "ticket_url",
+    "ticket_global_id",
+    "channel",
+    "thread_ts",
+    "user_id",
+)
+
+
+def _tell(session: Session, call: PendingCall, suffix: str, text: str, now: datetime) -> None:
+    payload = call.payload
+    outbox.enqueue_ephemeral(
+        session,
+        key=f"{call.key}:{suffix}"[:255],
+        channel=payload["channel"],
+        user_id=payload["user_id"],
+        thread_ts=payload.get("thread_ts"),
+        text=text,
+        now=now,
+    )
+
+
+def _announce(
+    session: Session, call: PendingCall, ticket: Ticket, bug: Bug, kind: str, now: datetime
+) -> None:
+    view = notices.bug_view(bug)
+    user_id = call.payload["user_id"]
+    text, blocks = render.filed(view, user_id) if kind == "filed" else render.linked(view, user_id)
+    outbox.enqueue_post(
+        session,
+        key=f"{call.key}:announced"[:255],
+        channel=ticket.channel_id,
+        thread_key=ticket.root_key,
+        text=text,
+        blocks=blocks,
+        now=now,
+        meta={"bug": bug.key, "ticket": ticket.external_id},
+    )
+
+
+def _failed(session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime) -> bool:
+    """Tell the user once while retrying; returns True when the call is over (gave up)."""
+    if not gave_up:
+        if call.attempts == 1:
+            wait = (call.next_attempt_at - now).total_seconds()
+            if call.kind == CREATE:
+                text = render.filing_delayed(error, wait)
+            else:
+                text = render.link_delayed(call.payload.get("key", "the bug"), error)
+            _tell(session, call, "delayed", text, now)
+        return False
+    return True
+
+
+def reactions(config: BugConfig) -> Mapping[str, Reactions]:
+    """The core's reactions to the Jira calls."""
+
+    def created(session: Session, call: PendingCall, result: dict[str, Any], now: datetime) -> None:
+        payload = call.payload
+        bug = record_bug(session, BugState.from_json(result["issue"]), now)
+        ticket = session.get(Ticket, payload["ticket_pk"])
+        if ticket is None:
+            return
+        record_link(session, bug, ticket, how="filed", user_id=payload["user_id"], now=now)
+        _announce(session, call, ticket, bug, "filed", now)
+        pending_calls.enqueue(
+            session,
+            key=f"bug.link:{ticket.id}:{bug.key}:filed:{call.id}",
+            kind=LINK,
+            now=now,
+            requested_by=payload["user_id"],
+            payload={
+                **{k: payload.get(k) for k in TICKET_KEYS},
+                "key": bug.key,
+                "how": "filed",
+                "comment": False,
+            },
+        )
+
+    def create_failed(
+        session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime
+    ) -> None:
+        if _failed(session, call, error, gave_up, now):
+            exhausted = call.attempts >= pending_calls.MAX_ATTEMPTS and not _refused(error)
+            _tell(session, call, "refused", render.filing_refused(error, gave_up=exhausted), now)
+
+    def linked(session: Session, call: PendingCall, result: dict[str, Any], now: datetime) -> None:
+        payload = call.payload
+        if payload.get("how") == "filed" or not result.get("issue"):
+            return
+        state = BugState.from_json(result["issue"])
+        bug = bug_by_key(session, state.key)
+        if bug is None:
+            bug = record_bug(session, state, now)
+        else:  # a known bug: what Jira said now is news like any webhook
+            notices.observe(session, state, source="link", now=now, config=config)
+        ticket = session.get(Ticket, payload["ticket_pk"])
+        if ticket is None:
+            return
+        record_link(session, bug, ticket, how="linked", user_id=payload["user_id"], now=now)
+        _announce(session, call, ticket, bug, "linked", now)
+
+    def link_failed(
+        session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime
+    ) -> None:
+        if _failed(session, call, error, gave_up, now):
+            filed = call.payload.get("how") == "filed"
+            text = render.link_refused(call.payload["key"], error, filed=filed)
+            _tell(session, call, "refused", text, now)
+
+    def unlinked(
+        session: Session, call: PendingCall, result: dict[str, Any], now: datetime
+    ) -> None:
+        return None
+
+    def unlink_failed(
+        session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime
+    ) -> None:
+        if gave_up:
+            key = call.payload["key"]
+            text = f":warning: Unlinked here, but Jira still lists this ticket on {key}: {error}."
+            _tell(session, call, "refused", text, now)
+
+    return {
+        CREATE: Reactions(on_success=created, on_failure=create_failed),
+        LINK: Reactions(on_success=linked, on_failure=link_failed),
+        UNLINK: Reactions(on_success=unlinked, on_failure=unlink_failed),
+    }
+
+
+def _refused(error: str) -> bool:
+    """Whether Jira answered with a refusal (4xx) rather than being unreachable or busy."""
+    return error.startswith("Jira answered 4") and not error.startswith("Jira answered 429")

@@ -1,0 +1,1 @@
+"""Block Kit for bugs: thread replies and DMs, the File and Link modals, support load."""

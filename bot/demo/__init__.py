@@ -1,0 +1,1 @@
+"""`supportbot demo`: the real app wired to the simulators, telling one story with one clock."""

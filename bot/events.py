@@ -1,0 +1,163 @@
+"""Which domain function handles each stored event, and each finished pending call.
+
+The inbox stores every inbound event (Slack, Zendesk, the generic helpdesk, Jira) before it is
+acknowledged; the inbox worker hands each one to the processor for its source below, inside
+one transaction. Pending calls to Zendesk and Jira come back through `reactions`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.bugs import calls as bug_calls
+from bot.bugs import notices as bug_notices
+from bot.bugs.records import BugConfig
+from bot.errors import UserError
+from bot.inbox import Processor
+from bot.insights import home
+from bot.models import InboundEvent, PendingCall
+from bot.pending_calls import Reactions
+from bot.settings import Settings
+from bot.sla import targets
+from bot.tickets import generic, intake, mirror, notes, threads
+from bot.tickets import names as ticket_names
+
+
+def ticket_config(settings: Settings) -> threads.TicketConfig:
+    """The ticket rules' view of the settings."""
+    return threads.TicketConfig(
+        default_channel=settings.support_channel,
+        show_contact=settings.show_requester_contact,
+        lookups=settings.zendesk_configured,
+    )
+
+
+def home_config(settings: Settings) -> home.HomeConfig:
+    """The App Home's view of the settings."""
+    return home.HomeConfig(
+        leads=list(settings.support_leads),
+        product_owners=list(settings.product_owners),
+        timezone=settings.timezone,
+    )
+
+
+def bug_config(settings: Settings) -> BugConfig:
+    """The bug rules' view of the settings."""
+    return BugConfig(project_key=settings.jira_project_key, notes=settings.zendesk_configured)
+
+
+def apply_ticket_event(
+    session: Session, event: intake.HelpdeskEvent, now: datetime, config: threads.TicketConfig
+) -> str | None:
+    """Mirror a helpdesk event into its ticket and thread, then re-time the ticket's SLA when
+    what its clocks run on changed; returns why the event was ignored, or None."""
+    applied = mirror.apply(session, event, now, config)
+    if applied.ticket is not None:
+        targets.retime(session, applied.ticket, changed=applied.timing_changed)
+    return applied.ignored
+
+
+def processors(settings: Settings) -> Mapping[str, Processor]:
+    """The processor for each inbound source."""
+    config = ticket_config(settings)
+    homes = home_config(settings)
+
+    def zendesk(session: Session, event: InboundEvent, now: datetime) -> str | None:
+        if event.event_type == "export":
+            normalized = intake.from_zendesk_api(
+                event.payload["ticket"], event.payload.get("comments", []), settings.zendesk_url
+            )
+        elif intake.zendesk_is_ticket_event(event.payload):
+            normalized = intake.from_zendesk_webhook(event.payload, settings.zendesk_url)
+        else:
+            return f"not a ticket event: {event.event_type}"
+        return apply_ticket_event(session, normalized, now, config)
+
+    def helpdesk(session: Session, event: InboundEvent, now: datetime) -> str | None:
+        parsed = generic.GenericEvent.model_validate(event.payload)
+        return apply_ticket_event(session, generic.to_event(parsed), now, config)
+
+    def slack(session: Session, event: InboundEvent, now: datetime) -> str | None:
+        return slack_event(session, event, now, homes)
+
+    def jira(session: Session, event: InboundEvent, now: datetime) -> str | None:
+        return bug_notices.process_webhook(session, event.payload, now, bug_config(settings))
+
+    return {"slack": slack, "zendesk": zendesk, "helpdesk": helpdesk, "jira": jira}
+
+
+def slack_event(
+    session: Session, event: InboundEvent, now: datetime, config: home.HomeConfig
+) -> str | None:
+    """Act on one stored Slack event; returns why it was ignored, or None."""
+    body = event.payload.get("event") or {}
+    if event.event_type == "app_home_opened":
+        if body.get("tab", "home") != "home":
+            return "messages tab"
+        home.request_home(session, body["user"], now, config, reason=f"open:{event.external_id}")
+        return None
+    if event.event_type == "message":
+        return _thread_reply(session, body, now)
+    return f"unhandled slack event {event.event_type}"
+
+
+def _thread_reply(session: Session, message: dict[str, object], now: datetime) -> str | None:
+    """A person's reply in a ticket thread goes to the ticket when the channel opted in."""
+    if message.get("subtype") or message.get("bot_id") or not message.get("user"):
+        return "not a person's message"
+    ts, thread_ts = str(message.get("ts", "")), str(message.get("thread_ts") or "")
+    if not thread_ts or thread_ts == ts:
+        return "not a thread reply"
+    channel = str(message.get("channel", ""))
+    posted_at = datetime.fromtimestamp(float(ts), UTC)
+    if not notes.syncs(session, channel, posted_at):
+        return "reply sync is off in this channel"
+    ticket = threads.thread_ticket(session, channel, thread_ts)
+    if ticket is None:
+        return "not a ticket thread"
+    try:
+        notes.request_note(
+            session,
+            ticket=ticket,
+            channel=channel,
+            message_ts=ts,
+            text=str(message.get("text") or ""),
+            user_id=str(message["user"]),
+            now=now,
+        )
+    except UserError as err:
+        return err.message
+    return None
+
+
+def reactions(settings: Settings) -> Mapping[str, Reactions]:
+    """What the core does when each kind of pending call succeeds or fails."""
+    config = ticket_config(settings)
+
+    def names(session: Session, call: PendingCall, result: dict[str, Any], now: datetime) -> None:
+        ticket_names.names_found(session, intake.ZENDESK, result["names"], now, config)
+
+    def no_names(
+        session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime
+    ) -> None:
+        if gave_up:
+            fallback = {
+                "kind": call.payload["kind"],
+                "id": call.payload["id"],
+                "name": f"#{call.payload['id']}",
+            }
+            ticket_names.names_found(session, intake.ZENDESK, [fallback], now, config)
+        else:
+            ticket_names.release_for(
+                session, intake.ZENDESK, call.payload["kind"], call.payload["id"], now, config
+            )
+
+    return {
+        notes.NOTE: notes.REACTIONS,
+        ticket_names.LOOKUP: Reactions(on_success=names, on_failure=no_names),
+        **bug_calls.reactions(bug_config(settings)),
+    }

@@ -1,0 +1,1 @@
+"""What leads and product owners read: the queue, stats, the weekly digest, App Home."""

@@ -1,0 +1,1 @@
+"""Block Kit for the queue, stats, the digest and App Home."""

@@ -1,0 +1,1 @@
+"""Block Kit for rotations: reminders, offers, rosters and the rotation form."""

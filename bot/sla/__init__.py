@@ -1,0 +1,1 @@
+"""Service levels: targets and each ticket's thresholds, leads' policy, alerts in threads."""

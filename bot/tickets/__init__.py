@@ -1,0 +1,1 @@
+"""Helpdesk tickets mirrored into Slack threads: intake, mirror, threads, names, routing, notes."""

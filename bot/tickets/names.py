@@ -1,0 +1,173 @@
+"""Names behind helpdesk ids: looked up once, cached, and shown on every ticket using them.
+
+A new ticket waits up to NAME_WAIT for its names, so its first root message already shows
+them; a later name simply edits the root message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from bot import pending_calls
+from bot.models import PendingCall
+from bot.tickets.models import HelpdeskName, Ticket
+from bot.tickets.threads import NAME_WAIT, TicketConfig, sync
+
+LOOKUP = "zendesk.lookup"
+NAME_FIELDS = {  # ticket id column -> (name kind, name column)
+    "requester_id": ("user", "requester_name"),
+    "assignee_id": ("user", "assignee"),
+    "organization_id": ("organization", "organization"),
+    "group_id": ("group", "group_name"),
+    "brand_id": ("brand", "brand"),
+}
+
+
+def fill_names(session: Session, ticket: Ticket) -> bool:
+    """Copy cached names onto the ticket; True when any changed."""
+    changed = False
+    for id_column, (kind, name_column) in NAME_FIELDS.items():
+        external = getattr(ticket, id_column)
+        if not external or getattr(ticket, name_column):
+            continue
+        name = _cached_name(session, ticket.provider, kind, external)
+        if name is not None:
+            setattr(ticket, name_column, name)
+            changed = True
+    return changed
+
+
+def _cached_name(session: Session, provider: str, kind: str, external_id: str) -> str | None:
+    """A known name; misses are remembered for the rest of this transaction."""
+    misses: set[tuple[str, str, str]] = session.info.setdefault("helpdesk_name_misses", set())
+    key = (provider, kind, external_id)
+    if key in misses:
+        return None
+    found = session.get(HelpdeskName, key)
+    if found is None:
+        misses.add(key)
+        return None
+    return found.name
+
+
+def request_names(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) -> None:
+    """Ask the helpdesk for names behind new ids; the thread waits briefly for them."""
+    if not config.lookups:
+        return
+    missing = {
+        _key(ticket.provider, kind, getattr(ticket, id_column)): (kind, getattr(ticket, id_column))
+        for id_column, (kind, name_column) in NAME_FIELDS.items()
+        if getattr(ticket, id_column) and not getattr(ticket, name_column)
+    }
+    if not missing:
+        return
+    asked: set[str] = session.info.setdefault("helpdesk_names_asked", set())
+    todo = [k for k in missing if k not in asked]
+    if todo:
+        asked.update(session.scalars(select(PendingCall.key).where(PendingCall.key.in_(todo))))
+    for key in todo:
+        if key not in asked:
+            kind, external = missing[key]
+            pending_calls.enqueue(
+                session, key=key, kind=LOOKUP, now=now, payload={"kind": kind, "id": external}
+            )
+            asked.add(key)
+    if ticket.waiting_since is None and any(_lookup_open(session, key) for key in missing):
+        ticket.waiting_since = now
+
+
+def _lookup_open(session: Session, key: str) -> bool:
+    """Whether a lookup is still to be made (a finished or failed one will not bring news)."""
+    status = session.scalar(select(PendingCall.status).where(PendingCall.key == key))
+    return status in (None, "pending", "running")
+
+
+def names_found(
+    session: Session,
+    provider: str,
+    names: list[dict[str, object]],
+    now: datetime,
+    config: TicketConfig,
+) -> None:
+    """Store looked-up names and refresh every ticket that shows one of them."""
+    for item in names:
+        key = (provider, str(item["kind"]), str(item["id"]))
+        row = session.get(HelpdeskName, key) or HelpdeskName(
+            provider=key[0], kind=key[1], external_id=key[2]
+        )
+        row.name = str(item.get("name") or f"#{item['id']}")
+        row.email = item.get("email") if isinstance(item.get("email"), str) else None
+        row.is_agent = bool(item.get("is_agent"))
+        row.updated_at = now
+        session.add(row)
+        session.flush()
+        session.info.pop("helpdesk_name_misses", None)
+        for ticket in _showing(session, provider, key[1], key[2]):
+            if fill_names(session, ticket):
+                ticket.version += 1
+            _release_if_complete(session, ticket, now, config)
+
+
+def release_for(
+    session: Session,
+    provider: str,
+    kind: str,
+    external_id: str,
+    now: datetime,
+    config: TicketConfig,
+) -> None:
+    """A lookup failed for now: publish the tickets showing that id without its name."""
+    for ticket in _showing(session, provider, kind, external_id):
+        ticket.waiting_since = None
+        sync(session, ticket, now, config)
+
+
+def _showing(session: Session, provider: str, kind: str, external_id: str) -> list[Ticket]:
+    columns = [getattr(Ticket, c) for c, (k, _) in NAME_FIELDS.items() if k == kind]
+    return list(
+        session.scalars(
+            select(Ticket).where(
+                Ticket.provider == provider, or_(*(c == external_id for c in columns))
+            )
+        )
+    )
+
+
+def _release_if_complete(
+    session: Session, ticket: Ticket, now: datetime, config: TicketConfig
+) -> None:
+    """Stop waiting once no lookup for this ticket's missing names is still queued."""
+    if ticket.waiting_since is not None:
+        keys = [
+            _key(ticket.provider, kind, getattr(ticket, column))
+            for column, (kind, name) in NAME_FIELDS.items()
+            if getattr(ticket, column) and not getattr(ticket, name)
+        ]
+        if keys and session.scalar(
+            select(PendingCall.id).where(
+                PendingCall.key.in_(keys), PendingCall.status.in_(("pending", "running"))
+            )
+        ):
+            return
+        ticket.waiting_since = None
+    sync(session, ticket, now, config)
+
+
+def _key(provider: str, kind: str, external_id: str) -> str:
+    return f"{LOOKUP}:{provider}:{kind}:{external_id}"
+
+
+def release_stale(session: Session, now: datetime, config: TicketConfig) -> int:
+    """Publish tickets whose name lookups took too long (a sweep calls this)."""
+    stale = session.scalars(
+        select(Ticket).where(
+            Ticket.waiting_since.is_not(None), Ticket.waiting_since <= now - NAME_WAIT
+        )
+    ).all()
+    for ticket in stale:
+        ticket.waiting_since = None
+        sync(session, ticket, now, config)
+    return len(stale)

@@ -1,0 +1,1 @@
+"""Block Kit for ticket threads and routing answers."""

@@ -1,0 +1,181 @@
+"""A ticket's Slack thread: what the root message shows, and queuing what the thread lacks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.models import OutboxMessage
+from bot.tickets import routing
+from bot.tickets.models import HelpdeskName, Ticket, TicketChange, TicketComment
+from bot.tickets.render import thread as render
+
+NAME_WAIT = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class TicketConfig:
+    """What ticket processing needs from the settings."""
+
+    default_channel: str | None
+    show_contact: bool = False
+    lookups: bool = False
+
+
+def shown(ticket: Ticket, field: str) -> str | None:
+    if field == "assignee":
+        return ticket.assignee or (f"#{ticket.assignee_id}" if ticket.assignee_id else None)
+    if field == "group":
+        return ticket.group_name or (f"#{ticket.group_id}" if ticket.group_id else None)
+    return getattr(ticket, field)
+
+
+def view(ticket: Ticket, now: datetime) -> render.TicketView:
+    """The root message's data."""
+    return render.TicketView(
+        provider=ticket.provider,
+        external_id=ticket.external_id,
+        subject=ticket.subject,
+        description=ticket.description,
+        status=ticket.status,
+        priority=ticket.priority,
+        requester=ticket.requester_name
+        or (f"#{ticket.requester_id}" if ticket.requester_id else None),
+        requester_email=ticket.requester_email,
+        organization=ticket.organization,
+        assignee=shown(ticket, "assignee"),
+        group=shown(ticket, "group"),
+        brand=ticket.brand,
+        tags=list(ticket.tags or []),
+        url=ticket.url,
+        opened_at=ticket.opened_at,
+        sla_due_at=ticket.sla_due_at,
+        updated_at=ticket.source_updated_at or now,
+    )
+
+
+def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) -> None:
+    """Queue whatever the thread is missing: the root, an edit of it, replies."""
+    if ticket.waiting_since is not None and now - ticket.waiting_since < NAME_WAIT:
+        return
+    ticket.waiting_since = None
+    meta = {"ticket": ticket.external_id, "provider": ticket.provider}
+    if ticket.published_version < 0:
+        # The channel is decided when the root is first posted, once names are known, so
+        # rules on group or brand names apply from the start.
+        target = routing.route(session, ticket, config.default_channel)
+        if target is None:
+            return
+        ticket.channel_id = ticket.routed_channel_id = target
+        text, blocks = render.root_message(view(ticket, now))
+        outbox.enqueue_post(
+            session,
+            key=ticket.root_key,
+            channel=ticket.channel_id,
+            text=text,
+            blocks=blocks,
+            now=now,
+            meta=meta,
+        )
+        ticket.published_version = ticket.version
+    else:
+        _reroute(session, ticket, now, config)
+    if 0 <= ticket.published_version < ticket.version:
+        text, blocks = render.root_message(view(ticket, now))
+        outbox.enqueue_update(
+            session,
+            key=f"{ticket.root_key}:v{ticket.version}",
+            target_key=ticket.root_key,
+            text=text,
+            blocks=blocks,
+            now=now,
+        )
+        ticket.published_version = ticket.version
+    replies: list[tuple[datetime, int, object]] = []
+    replies += [
+        (c.created_at, c.id, c)
+        for c in session.scalars(
+            select(TicketComment).where(
+                TicketComment.ticket_id == ticket.id, TicketComment.posted.is_(False)
+            )
+        )
+    ]
+    replies += [
+        (c.at, c.id, c)
+        for c in session.scalars(
+            select(TicketChange).where(
+                TicketChange.ticket_id == ticket.id, TicketChange.posted.is_(False)
+            )
+        )
+    ]
+    for _, _, item in sorted(replies, key=lambda r: (r[0], isinstance(r[2], TicketChange), r[1])):
+        if isinstance(item, TicketComment):
+            text, blocks = render.comment_reply(
+                author=item.author, body=item.body, public=item.public, url=ticket.url
+            )
+            key = f"{ticket.root_key}:comment:{item.external_id}"
+        else:
+            assert isinstance(item, TicketChange)
+            text, blocks = render.change_reply(
+                field=item.field,
+                old=_named(session, ticket.provider, item.field, item.old),
+                new=_named(session, ticket.provider, item.field, item.new),
+                actor=item.actor,
+            )
+            key = f"{ticket.root_key}:change:{item.key}"
+        outbox.enqueue_post(
+            session,
+            key=key[:255],
+            channel=ticket.channel_id,
+            text=text,
+            blocks=blocks,
+            now=now,
+            thread_key=ticket.root_key,
+            meta=meta,
+        )
+        item.posted = True
+
+
+def _reroute(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) -> None:
+    target = routing.route(session, ticket, config.default_channel)
+    if target is None or target == ticket.routed_channel_id:
+        return
+    ticket.routed_channel_id = target
+    if target == ticket.channel_id:
+        return  # routed back to where the thread lives
+    text, blocks = render.cross_link(view(ticket, now), thread_channel=ticket.channel_id)
+    outbox.enqueue_post(
+        session,
+        key=f"{ticket.root_key}:xlink:{target}:{ticket.version}",
+        channel=target,
+        text=text,
+        blocks=blocks,
+        now=now,
+        link_key=ticket.root_key,
+    )
+
+
+ID_KINDS = {"assignee": "user", "group": "group"}
+
+
+def _named(session: Session, provider: str, field: str, value: str | None) -> str | None:
+    """A change's `#id` value shown by name once the name is known."""
+    kind = ID_KINDS.get(field)
+    if kind and value and value.startswith("#"):
+        found = session.get(HelpdeskName, (provider, kind, value[1:]))
+        if found is not None:
+            return found.name
+    return value
+
+
+def thread_ticket(session: Session, channel: str, thread_ts: str) -> Ticket | None:
+    """The ticket whose thread has this parent message, if any."""
+    return session.scalar(
+        select(Ticket)
+        .join(OutboxMessage, OutboxMessage.key == Ticket.root_key)
+        .where(OutboxMessage.posted_channel == channel, OutboxMessage.posted_ts == thread_ts)
+    )

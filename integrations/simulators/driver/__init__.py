@@ -1,0 +1,1 @@
+"""Drives the app the way Slack does: signed slash commands, interactions and events."""

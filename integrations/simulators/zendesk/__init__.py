@@ -1,0 +1,1 @@
+"""A Zendesk Support API and webhook simulator."""
