@@ -19,8 +19,10 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.simulators.base import SimRequest, SimResponse
+from integrations.simulators.jira.catalog import JiraCatalog
 from integrations.simulators.jira.jql import JqlError, Query, parse, run, text_matches
-from integrations.simulators.jira.model import CATEGORIES, Issue, JiraCatalog, field_selector
+from integrations.simulators.jira.model import CATEGORIES, Issue
+from integrations.simulators.jira.render import field_selector
 
 KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$", re.IGNORECASE)
 MAX_IDS_PAGE = 5000

@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from integrations.simulators.base import SimRequest, SimResponse, SimulatorServer
+from integrations.simulators.jira.catalog import JiraCatalog
 from integrations.simulators.jira.issues import JiraIssues
 from integrations.simulators.jira.meta import JiraMeta
-from integrations.simulators.jira.model import JiraCatalog, Project, Status
+from integrations.simulators.jira.model import Project, Status
 from integrations.simulators.jira.rest import JiraRest
 from integrations.simulators.jira.search import JiraSearch
 from integrations.simulators.jira.webhooks import WebhookAttempt, WebhookDelivery, WebhookSender
