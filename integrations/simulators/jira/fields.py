@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from integrations.simulators.jira.model import Issue, JiraCatalog, Project
+from integrations.simulators.jira.catalog import JiraCatalog
+from integrations.simulators.jira.model import Issue, Project
 
 EDITABLE = {"summary", "description", "priority", "components", "fixVersions", "labels", "assignee"}
 CREATABLE = EDITABLE | {"project", "issuetype", "reporter"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from integrations.simulators.jira.catalog import JiraCatalog
 from integrations.simulators.jira.fields import (
     CREATABLE,
     EDITABLE,
@@ -20,7 +21,7 @@ from integrations.simulators.jira.fields import (
     resolve_context,
     resolve_values,
 )
-from integrations.simulators.jira.model import Issue, JiraCatalog, Project, Status, jira_time
+from integrations.simulators.jira.model import Issue, Project, Status, jira_time
 from integrations.simulators.jira.webhooks import WebhookDelivery
 
 Event = tuple[str, dict[str, Any]]

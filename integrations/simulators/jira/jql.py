@@ -1,13 +1,17 @@
-"""A JQL subset for the Jira simulator: lexer, parser and evaluator.
+"""The JQL the Jira simulator reads: the clauses the app sends, joined by AND.
 
-Supported: `key`/`issuekey`/`id`, `project`, `status`, `statusCategory`, `resolution`,
-`priority`, `issuetype`/`type`, `component`, `fixVersion`, `labels` with `=`, `!=`, `IN`,
-`NOT IN`, `IS [NOT] EMPTY`; `text`/`summary`/`description`/`comment` with `~` and `!~`;
-`created`/`updated`/`resolved` with comparisons against `"yyyy-MM-dd HH:mm"`,
-`"yyyy/MM/dd"`-style dates or periods like `-5m`, `-2d`, `4w 2d`; `AND`, `OR`, `NOT`,
-parentheses and `ORDER BY f [ASC|DESC], ...`. Field names and keywords are case-insensitive.
-Anything else is refused as Jira does: 400 with "Error in the JQL Query: ..." or a field/value
-message. Dates are read in UTC (the simulated user's time zone).
+    key in (SUP-1, SUP-2)                                         the poll's status batches
+    project = "SUP" AND labels = "zd-42" ORDER BY created DESC    a filing that already landed
+    text ~ "refund butt*" ORDER BY updated DESC                   the Link to bug search
+
+`key` (also `issuekey`, `id`, `issue`), `project` and `labels` take `=` or `IN`; `text ~` looks
+in the summary, description and comments. Keywords and field names are case-insensitive;
+ORDER BY without ASC/DESC sorts ascending; without ORDER BY issues come newest first.
+
+Queries Jira itself refuses get its answers (400, `{"errorMessages": [...], "errors": {}}`):
+unbounded queries, unknown fields and projects, missing or malformed issue keys, syntax errors.
+Valid JQL outside this subset (OR, NOT, other fields, operators or functions) is refused with a
+400 that says so, so a test never passes on a query the simulator did not really evaluate.
 """
 
 from __future__ import annotations
@@ -15,37 +19,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Protocol
 
-ENUM_FIELDS = {
-    "key": "key", "issuekey": "key", "issue": "key", "id": "key",
-    "project": "project", "status": "status", "statuscategory": "statusCategory",
-    "resolution": "resolution", "priority": "priority", "issuetype": "issuetype",
-    "type": "issuetype", "component": "component", "fixversion": "fixVersion",
-    "labels": "labels",
-}  # fmt: skip
-TEXT_FIELDS = {
-    "text": "text",
-    "summary": "summary",
-    "description": "description",
-    "comment": "comment",
-}
-DATE_FIELDS = {
-    "created": "created", "createddate": "created", "updated": "updated",
-    "updateddate": "updated", "resolved": "resolved", "resolutiondate": "resolved",
-}  # fmt: skip
-SORTABLE = {
-    "key", "project", "status", "priority", "issuetype",
-    "created", "updated", "resolved", "summary",
-}  # fmt: skip
+from integrations.simulators.jira.catalog import JiraCatalog
+from integrations.simulators.jira.model import FIELDS, Issue
+
+KEY_NAMES = set(FIELDS["issuekey"][1])
+KNOWN = {name.lower() for _, names, _ in FIELDS.values() for name in names} | {"text"}
 KEYWORDS = {"and", "or", "not", "in", "is", "empty", "null", "order", "by", "asc", "desc"}
 OPERATORS = ("!=", "!~", ">=", "<=", "=", "~", ">", "<")
-PERIOD = re.compile(r"^([-+]?)\s*((?:\d+\s*[wdhm]\s*)+)$")
-DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
-UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60}
+KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$", re.IGNORECASE)
+UNBOUNDED = (
+    "Unbounded JQL queries are not allowed here. Please add a search restriction to your query."
+)
+SUBSET = (
+    "The Jira simulator does not support {} (it reads key, project and labels with = or IN, "
+    "text ~, joined by AND, then ORDER BY created or updated)."
+)
 
-Predicate = Callable[[Any], bool]
+Predicate = Callable[[Issue], bool]
 
 
 class JqlError(Exception):
@@ -54,28 +45,6 @@ class JqlError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class JqlSchema(Protocol):
-    """What the evaluator needs from the simulator's catalog."""
-
-    def now(self) -> float:
-        """The current time (Unix seconds)."""
-
-    def lookup(self, field: str, value: str) -> set[str] | None:
-        """Canonical ids a value names ("" = matches empty); None if it names nothing."""
-
-    def values(self, issue: Any, field: str) -> list[str]:
-        """An issue's canonical ids for an enumerated field."""
-
-    def text(self, issue: Any, field: str) -> str:
-        """An issue's text for a text field."""
-
-    def date(self, issue: Any, field: str) -> float | None:
-        """An issue's time for a date field."""
-
-    def sort_value(self, issue: Any, field: str) -> Any:
-        """A comparable value for ORDER BY (None sorts last)."""
 
 
 @dataclass
@@ -90,17 +59,21 @@ class Token:
         """True for an unquoted keyword among `words`."""
         return self.kind == "word" and self.text.lower() in words
 
+    def shown(self) -> str:
+        """The token as Jira quotes it in syntax errors."""
+        return "the end of the query" if self.kind == "eof" else f"'{self.text}'"
+
 
 @dataclass
 class Query:
-    """A parsed query: a filter (None when unbounded) and ORDER BY terms."""
+    """A parsed query: clauses that must all hold, and an optional (field, descending) order."""
 
-    predicate: Predicate | None
-    order: list[tuple[str, bool]]  # (field, descending)
+    clauses: list[Predicate]
+    order: tuple[str, bool] | None
 
 
 def tokenize(jql: str) -> list[Token]:
-    """Split JQL into tokens."""
+    """Split JQL into words, quoted strings (backslash escapes), operators and punctuation."""
     tokens: list[Token] = []
     i = 0
     while i < len(jql):
@@ -113,20 +86,17 @@ def tokenize(jql: str) -> list[Token]:
         elif ch in "\"'":
             j, chars = i + 1, []
             while j < len(jql) and jql[j] != ch:
-                if jql[j] == "\\" and j + 1 < len(jql):
-                    j += 1
+                j += 1 if jql[j] == "\\" and j + 1 < len(jql) else 0
                 chars.append(jql[j])
                 j += 1
             if j >= len(jql):
                 raise _syntax(f"The quoted string starting at character {i + 1} is not closed.")
             tokens.append(Token("string", "".join(chars), i + 1))
             i = j + 1
+        elif op := next((o for o in OPERATORS if jql.startswith(o, i)), None):
+            tokens.append(Token("op", op, i + 1))
+            i += len(op)
         else:
-            op = next((o for o in OPERATORS if jql.startswith(o, i)), None)
-            if op:
-                tokens.append(Token("op", op, i + 1))
-                i += len(op)
-                continue
             j = i
             while j < len(jql) and not jql[j].isspace() and jql[j] not in "(),\"'=!~<>":
                 j += 1
@@ -134,8 +104,7 @@ def tokenize(jql: str) -> list[Token]:
                 raise _syntax(f"The character '{ch}' is a reserved JQL character.", i + 1)
             tokens.append(Token("word", jql[i:j], i + 1))
             i = j
-    tokens.append(Token("eof", "", len(jql) + 1))
-    return tokens
+    return [*tokens, Token("eof", "", len(jql) + 1)]
 
 
 def _syntax(detail: str, pos: int | None = None) -> JqlError:
@@ -143,237 +112,142 @@ def _syntax(detail: str, pos: int | None = None) -> JqlError:
     return JqlError(f"Error in the JQL Query: {detail}{where}")
 
 
-def _got(token: Token) -> str:
-    return "the end of the query" if token.kind == "eof" else f"'{token.text}'"
+def _field(token: Token) -> str:
+    """A clause or sort field name; Jira's answer for names it does not know."""
+    if token.kind not in ("word", "string") or token.is_kw(*KEYWORDS):
+        raise _syntax(f"Expecting a field name but got {token.shown()}.", token.pos)
+    if token.text.lower() not in KNOWN:
+        raise JqlError(
+            f"Field '{token.text}' does not exist or you do not have permission to view it."
+        )
+    return token.text.lower()
 
 
 class _Parser:
-    def __init__(self, jql: str, schema: JqlSchema) -> None:
+    def __init__(self, jql: str, catalog: JiraCatalog) -> None:
         self.tokens = tokenize(jql)
         self.i = 0
-        self.schema = schema
-
-    @property
-    def tok(self) -> Token:
-        return self.tokens[self.i]
+        self.catalog = catalog
 
     def take(self) -> Token:
-        token = self.tokens[self.i]
         self.i += 1
-        return token
+        return self.tokens[self.i - 1]
 
     def query(self) -> Query:
-        predicate = None
-        if self.tok.kind != "eof" and not self.tok.is_kw("order"):
-            predicate = self.or_expr()
-        order: list[tuple[str, bool]] = []
-        if self.tok.is_kw("order"):
+        clauses: list[Predicate] = []
+        if not self.tokens[0].is_kw("order") and self.tokens[0].kind != "eof":
+            clauses.append(self.clause())
+            while self.tokens[self.i].is_kw("and"):
+                self.take()
+                clauses.append(self.clause())
+        order = None
+        if self.tokens[self.i].is_kw("order"):
             self.take()
             if not self.take().is_kw("by"):
                 raise _syntax("Expecting 'by' after 'order'.", self.tokens[self.i - 1].pos)
-            order.append(self.sort_term())
-            while self.tok.kind == ",":
-                self.take()
-                order.append(self.sort_term())
-        if self.tok.kind != "eof":
-            raise _syntax(f"Expecting either 'OR' or 'AND' but got {_got(self.tok)}.", self.tok.pos)
-        return Query(predicate, order)
-
-    def sort_term(self) -> tuple[str, bool]:
-        token = self.take()
-        name = token.text.lower()
-        field = ENUM_FIELDS.get(name) or TEXT_FIELDS.get(name) or DATE_FIELDS.get(name)
-        if token.kind not in ("word", "string") or field is None:
-            raise JqlError(
-                f"Field '{token.text}' does not exist or you do not have permission to view it."
-            )
-        if field not in SORTABLE:
-            raise JqlError(f"Field '{token.text}' does not support sorting.")
-        descending = False
-        if self.tok.is_kw("asc", "desc"):
-            descending = self.take().text.lower() == "desc"
-        return field, descending
-
-    def or_expr(self) -> Predicate:
-        parts = [self.and_expr()]
-        while self.tok.is_kw("or"):
-            self.take()
-            parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else (lambda issue: any(p(issue) for p in parts))
-
-    def and_expr(self) -> Predicate:
-        parts = [self.not_expr()]
-        while self.tok.is_kw("and"):
-            self.take()
-            parts.append(self.not_expr())
-        return parts[0] if len(parts) == 1 else (lambda issue: all(p(issue) for p in parts))
-
-    def not_expr(self) -> Predicate:
-        if self.tok.is_kw("not"):
-            self.take()
-            inner = self.not_expr()
-            return lambda issue: not inner(issue)
-        if self.tok.kind == "(":
-            self.take()
-            inner = self.or_expr()
-            if self.tok.kind != ")":
-                raise _syntax(f"Expecting ')' but got {_got(self.tok)}.", self.tok.pos)
-            self.take()
-            return inner
-        return self.clause()
-
-    def value(self) -> Token:
-        token = self.take()
-        if token.kind not in ("word", "string") or (
-            token.kind == "word" and token.is_kw(*KEYWORDS)
-        ):
-            raise _syntax(
-                f"Expecting either a value, list or function but got {_got(token)}.", token.pos
-            )
-        if self.tok.kind == "(" and token.kind == "word":
-            raise JqlError(f"Unable to find JQL function '{token.text}()'.")
-        return token
+            name = _field(self.take())
+            descending = self.tokens[self.i].is_kw("asc", "desc") and self.take().is_kw("desc")
+            order = (name, descending)
+        rest = self.tokens[self.i]
+        if (rest.kind == "," and order) or (rest.is_kw("or") and not order):
+            raise JqlError(SUBSET.format(f"'{rest.text}' here"))
+        if rest.kind != "eof":
+            expected = "',' or the end of the query" if order else "either 'OR' or 'AND'"
+            raise _syntax(f"Expecting {expected} but got {rest.shown()}.", rest.pos)
+        if not clauses:
+            raise JqlError(UNBOUNDED)
+        if order and order[0] not in ("created", "updated"):
+            raise JqlError(SUBSET.format(f"ORDER BY {order[0]}"))
+        return Query(clauses, order)
 
     def clause(self) -> Predicate:
-        token = self.take()
-        if token.kind not in ("word", "string") or token.is_kw(*KEYWORDS):
-            raise _syntax(f"Expecting a field name but got {_got(token)}.", token.pos)
-        name = token.text
-        if self.tok.is_kw("is"):
-            self.take()
-            negate = self.tok.is_kw("not")
-            if negate:
-                self.take()
-            if not self.take().is_kw("empty", "null"):
-                raise _syntax(
-                    "Expecting 'EMPTY' or 'NULL' after 'IS'.", self.tokens[self.i - 1].pos
-                )
-            return self.empty_clause(name, negate)
-        if self.tok.is_kw("not", "in"):
-            negate = self.take().is_kw("not")
-            if negate and not self.take().is_kw("in"):
-                raise _syntax("Expecting 'IN' after 'NOT'.", self.tokens[self.i - 1].pos)
-            if self.take().kind != "(":
-                raise _syntax(
-                    "Expecting '(' to start a list of values.", self.tokens[self.i - 1].pos
-                )
-            values = [self.value().text]
-            while self.tok.kind == ",":
-                self.take()
-                values.append(self.value().text)
-            if self.take().kind != ")":
-                raise _syntax(
-                    "Expecting ')' to end the list of values.", self.tokens[self.i - 1].pos
-                )
-            return self.enum_clause(name, "not in" if negate else "in", values)
-        if self.tok.kind != "op":
+        first = self.tokens[self.i]
+        if first.kind == "(" or first.is_kw("not"):
+            raise JqlError(SUBSET.format(f"'{first.text}' here"))
+        name = _field(self.take())
+        op_token = self.take()
+        op = op_token.text.lower()
+        if op_token.is_kw("in"):
+            values = self.values()
+        elif op_token.kind == "op":
+            values = [self.value()]
+        elif op_token.is_kw("is", "not"):
+            raise JqlError(SUBSET.format(f"'{op_token.text}' here"))
+        else:
             raise _syntax(
-                f"Expecting operator but got {_got(self.tok)}. The valid operators are '=', '!=', "
-                "'<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', 'IS' and 'IS NOT'.",
-                self.tok.pos,
+                f"Expecting operator but got {op_token.shown()}. The valid operators are '=', "
+                "'!=', '<', '>', '<=', '>=', '~', '!~', 'IN', 'NOT IN', 'IS' and 'IS NOT'.",
+                op_token.pos,
             )
-        op = self.take().text
-        if op in ("=", "!=") and self.tok.is_kw("empty", "null"):
+        if ("~" in op) != (name == "text"):
+            raise JqlError(f"The operator '{op}' is not supported by the '{name}' field.")
+        if name == "text" and op == "~":
+            return self.text_clause(values[0])
+        if name in KEY_NAMES | {"project", "labels"} and op in ("=", "in"):
+            return self.id_clause(name, values)
+        raise JqlError(SUBSET.format(f"'{name} {op_token.text}'"))
+
+    def value(self) -> str:
+        token = self.take()
+        if token.is_kw("empty", "null"):
+            raise JqlError(SUBSET.format(f"'{token.text}' here"))
+        if token.kind not in ("word", "string") or token.is_kw(*KEYWORDS):
+            raise _syntax(
+                f"Expecting either a value, list or function but got {token.shown()}.", token.pos
+            )
+        if token.kind == "word" and self.tokens[self.i].kind == "(":
+            raise JqlError(SUBSET.format(f"the function '{token.text}()'"))
+        return token.text
+
+    def values(self) -> list[str]:
+        if self.take().kind != "(":
+            raise _syntax("Expecting '(' to start a list of values.", self.tokens[self.i - 1].pos)
+        found = [self.value()]
+        while self.tokens[self.i].kind == ",":
             self.take()
-            return self.empty_clause(name, negate=op == "!=")
-        value = self.value().text
-        lowered = name.lower()
-        if lowered in TEXT_FIELDS:
-            return self.text_clause(name, op, value)
-        if lowered in DATE_FIELDS:
-            return self.date_clause(name, op, value)
-        return self.enum_clause(name, op, [value])
+            found.append(self.value())
+        if self.take().kind != ")":
+            raise _syntax("Expecting ')' to end the list of values.", self.tokens[self.i - 1].pos)
+        return found
 
-    def _field(self, name: str, table: dict[str, str]) -> str:
-        lowered = name.lower()
-        if lowered in table:
-            return table[lowered]
-        if lowered in ENUM_FIELDS or lowered in TEXT_FIELDS or lowered in DATE_FIELDS:
-            return ""
-        raise JqlError(f"Field '{name}' does not exist or you do not have permission to view it.")
+    def id_clause(self, name: str, values: list[str]) -> Predicate:
+        if name == "labels":
+            labels = set(values)
+            return lambda issue: bool(labels & set(issue.labels))
+        if name == "project":
+            projects = {self.project(value) for value in values}
+            return lambda issue: issue.project in projects
+        keys = {self.key(name, value) for value in values}
+        return lambda issue: issue.key in keys
 
-    def enum_clause(self, name: str, op: str, raw: list[str]) -> Predicate:
-        field = self._field(name, ENUM_FIELDS)
-        if not field or op not in ("=", "!=", "in", "not in"):
-            raise JqlError(f"The operator '{op}' is not supported by the '{name}' field.")
-        wanted: set[str] = set()
-        for value in raw:
-            found = self.schema.lookup(field, value)
-            if found is None:
-                raise JqlError(f"The value '{value}' does not exist for the field '{name}'.")
-            wanted |= found
-        positive = op in ("=", "in")
+    def project(self, value: str) -> str:
+        found = self.catalog.project(value)
+        if found is None:
+            raise JqlError(f"The value '{value}' does not exist for the field 'project'.")
+        return found.key
 
-        def match(issue: Any) -> bool:
-            have = self.schema.values(issue, field)
-            if positive:
-                return bool(wanted & set(have)) or ("" in wanted and not have)
-            return bool(have) and not (wanted & set(have)) and not ("" in wanted and not have)
+    def key(self, name: str, value: str) -> str:
+        found = self.catalog.issue(value)
+        if found is not None:
+            return found.key
+        if not value.isdigit() and not KEY_PATTERN.match(value):
+            raise JqlError(f"The issue key '{value}' for field '{name}' is invalid.")
+        raise JqlError(f"An issue with key '{value.upper()}' does not exist for field '{name}'.")
 
-        return match
-
-    def empty_clause(self, name: str, negate: bool) -> Predicate:
-        lowered = name.lower()
-        if lowered in TEXT_FIELDS:
-            field = TEXT_FIELDS[lowered]
-            return lambda issue: bool(self.schema.text(issue, field).strip()) == negate
-        if lowered in DATE_FIELDS:
-            field = DATE_FIELDS[lowered]
-            return lambda issue: (self.schema.date(issue, field) is not None) == negate
-        field = self._field(name, ENUM_FIELDS)
-        return lambda issue: bool(self.schema.values(issue, field)) == negate
-
-    def text_clause(self, name: str, op: str, value: str) -> Predicate:
-        field = TEXT_FIELDS[name.lower()]
-        if op not in ("~", "!~"):
-            raise JqlError(f"The operator '{op}' is not supported by the '{name}' field.")
+    def text_clause(self, value: str) -> Predicate:
         if not _terms(value):
-            raise JqlError(f"The field '{name}' does not support searching for an empty string.")
-        if op == "~":
-            return lambda issue: text_matches(self.schema.text(issue, field), value)
-        return lambda issue: not text_matches(self.schema.text(issue, field), value)
-
-    def date_clause(self, name: str, op: str, value: str) -> Predicate:
-        field = DATE_FIELDS[name.lower()]
-        if op in ("~", "!~"):
-            raise JqlError(f"The operator '{op}' is not supported by the '{name}' field.")
-        limit = parse_date(value, name, self.schema.now())
-        compare: dict[str, Callable[[float], bool]] = {
-            "=": lambda t: t == limit, "!=": lambda t: t != limit,
-            ">": lambda t: t > limit, ">=": lambda t: t >= limit,
-            "<": lambda t: t < limit, "<=": lambda t: t <= limit,
-        }  # fmt: skip
-        check = compare[op]
-
-        def match(issue: Any) -> bool:
-            when = self.schema.date(issue, field)
-            return when is not None and check(when)
-
-        return match
+            raise JqlError("The field 'text' does not support searching for an empty string.")
+        return lambda issue: text_matches(_text(issue), value)
 
 
-def parse_date(value: str, name: str, now: float) -> float:
-    """A JQL date or period as Unix seconds (minute precision, UTC)."""
-    period = PERIOD.match(value.strip())
-    if period:
-        seconds = sum(
-            int(n) * UNIT_SECONDS[u] for n, u in re.findall(r"(\d+)\s*([wdhm])", period.group(2))
-        )
-        return now - seconds if period.group(1) == "-" else now + seconds
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=UTC).timestamp()
-        except ValueError:
-            continue
-    raise JqlError(
-        f"Date value '{value}' for field '{name}' is invalid. Valid formats include: "
-        "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format "
-        "e.g. '-5d', '4w 2d'."
-    )
+def _text(issue: Issue) -> str:
+    """What `text ~` searches: summary, description and comments."""
+    comments = [c["body"] for c in issue.comments]
+    return "\n".join([issue.summary, issue.description or "", *comments])
 
 
 def _terms(value: str) -> list[str]:
-    return re.findall(r"[\w'*?-]+", value.lower())
+    return re.findall(r"[\w'*-]+", value.lower())
 
 
 def _stem(word: str) -> str:
@@ -384,10 +258,7 @@ def _stem(word: str) -> str:
 
 
 def text_matches(haystack: str, needle: str) -> bool:
-    """Jira-like `~`: every word must occur (stemmed, `abc*` as prefix); `"..."` is a phrase."""
-    needle = needle.strip()
-    if len(needle) >= 2 and needle[0] == needle[-1] == '"':
-        return needle[1:-1].lower() in haystack.lower()
+    """Jira-like `~`: every term must occur, stemmed; `abc*` matches words starting with abc."""
     words = set(re.findall(r"[\w'-]+", haystack.lower()))
     stems = {_stem(w) for w in words}
     for term in _terms(needle):
@@ -399,25 +270,15 @@ def text_matches(haystack: str, needle: str) -> bool:
     return True
 
 
-def parse(jql: str, schema: JqlSchema) -> Query:
-    """Parse and validate a query against the schema; raise JqlError as Jira would."""
-    return _Parser(jql or "", schema).query()
+def parse(jql: str, catalog: JiraCatalog) -> Query:
+    """Parse a query and resolve its values against the catalog; raise JqlError as Jira would."""
+    return _Parser(jql, catalog).query()
 
 
-def run(query: Query, schema: JqlSchema, issues: list[Any]) -> list[Any]:
-    """Filter and order issues (without ORDER BY: newest first, like `ORDER BY created DESC`)."""
-    found = [i for i in issues if query.predicate is None or query.predicate(i)]
-    found.sort(
-        key=lambda i: (schema.sort_value(i, "created"), schema.sort_value(i, "key")), reverse=True
-    )
-    for field, descending in reversed(query.order):
-        found.sort(
-            key=lambda issue, f=field: _none_last(schema.sort_value(issue, f), descending),
-            reverse=descending,
-        )
-    return found
-
-
-def _none_last(value: Any, descending: bool) -> tuple[bool, Any]:
-    missing = value is None
-    return (not missing if descending else missing, value if not missing else 0)
+def run(query: Query, issues: list[Issue]) -> list[Issue]:
+    """The issues every clause accepts, in the query's order."""
+    found = [i for i in issues if all(clause(i) for clause in query.clauses)]
+    if query.order is None:
+        return sorted(found, key=lambda i: (i.created, int(i.key.rsplit("-", 1)[1])), reverse=True)
+    field, descending = query.order
+    return sorted(found, key=lambda i: getattr(i, field), reverse=descending)

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.simulators.base import SimError, SimRequest, SimResponse
+from integrations.simulators.jira.catalog import JiraCatalog
 from integrations.simulators.jira.fields import CREATABLE
-from integrations.simulators.jira.model import FIELDS, JiraCatalog, Project, jira_time
+from integrations.simulators.jira.model import FIELDS, Project, jira_time
 from integrations.simulators.jira.search import error
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.simulators.base import SimError, SimRequest, SimResponse
+from integrations.simulators.jira.catalog import JiraCatalog
 from integrations.simulators.jira.fields import (
     CREATABLE,
     EDITABLE,
@@ -21,7 +22,8 @@ from integrations.simulators.jira.fields import (
     resolve_context,
     resolve_values,
 )
-from integrations.simulators.jira.model import Issue, JiraCatalog, Status, field_selector
+from integrations.simulators.jira.model import Issue, Status
+from integrations.simulators.jira.render import field_selector
 from integrations.simulators.jira.search import error, int_param
 
 NO_ISSUE = "Issue does not exist or you do not have permission to see it."
@@ -45,7 +47,6 @@ class JiraRest:
     catalog: JiraCatalog
     clock: Callable[[], float]
     lock: Any
-    history: list[int]
     api_user: Callable[[], dict[str, Any]]
     _record: Callable[..., Event]
     _move: Callable[..., list[dict[str, Any]]]
@@ -61,11 +62,6 @@ class JiraRest:
         if issue is None:
             raise SimError(error(404, [NO_ISSUE]))
         return issue
-
-    def _seen(self, issue: Issue) -> None:
-        if issue.id in self.history:
-            self.history.remove(issue.id)
-        self.history.insert(0, issue.id)
 
     def transition_list(self, issue: Issue) -> list[tuple[str, Status]]:
         """Global transitions (one per status, named after it) except to the current status."""
@@ -91,7 +87,6 @@ class JiraRest:
             except FieldErrors as err:
                 return _invalid(err)
             issue = self.new_issue(project, type_id, values)
-            self._seen(issue)
             payload = {
                 "timestamp": int(self.clock() * 1000),
                 "webhookEvent": "jira:issue_created",
@@ -112,7 +107,6 @@ class JiraRest:
         expand = request.params.get("expand", "")
         with self.lock:
             issue = self._issue(request)
-            self._seen(issue)
             return SimResponse(
                 200, self.catalog.issue_json(issue, wanted or (lambda f: False), expand)
             )

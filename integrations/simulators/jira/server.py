@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from integrations.simulators.base import SimRequest, SimResponse, SimulatorServer
+from integrations.simulators.jira.catalog import JiraCatalog
 from integrations.simulators.jira.issues import JiraIssues
 from integrations.simulators.jira.meta import JiraMeta
-from integrations.simulators.jira.model import JiraCatalog, Project, Status
+from integrations.simulators.jira.model import Project, Status
 from integrations.simulators.jira.rest import JiraRest
 from integrations.simulators.jira.search import JiraSearch
 from integrations.simulators.jira.webhooks import WebhookAttempt, WebhookDelivery, WebhookSender
@@ -53,8 +54,6 @@ class JiraSimulator(JiraMeta, JiraRest, JiraIssues, JiraSearch, SimulatorServer)
         self.display_name = display_name
         self.catalog = JiraCatalog(lambda: self.url)
         self.webhooks = WebhookSender(webhook_url, webhook_secret, clock, tuple(webhook_events))
-        self.history: list[int] = []  # issue ids the API user viewed or created, newest first
-        self.legacy_search_removed = False
         self._down: tuple[bool, int | None] = (False, None)
         self._throttle: list[int] = [0, 1]  # remaining 429s, Retry-After seconds
         self._next_link = 10000
@@ -100,7 +99,6 @@ class JiraSimulator(JiraMeta, JiraRest, JiraIssues, JiraSearch, SimulatorServer)
                 "createmeta.fields",
                 self._createmeta_fields,
             ),
-            ("GET", "issue/picker", "issue.picker", self._picker),
             ("POST", "issue", "issue.create", self._issue_create),
             ("GET", "issue/{key}", "issue.get", self._issue_get),
             ("PUT", "issue/{key}", "issue.edit", self._issue_edit),
@@ -116,8 +114,8 @@ class JiraSimulator(JiraMeta, JiraRest, JiraIssues, JiraSearch, SimulatorServer)
             ("POST", "issue/{key}/transitions", "transitions.do", self._transition_do),
             ("GET", "search/jql", "search.jql", self._search_jql),
             ("POST", "search/jql", "search.jql", self._search_jql),
-            ("GET", "search", "search", self._search_legacy),
-            ("POST", "search", "search", self._search_legacy),
+            ("GET", "search", "search", self._search_removed),
+            ("POST", "search", "search", self._search_removed),
         ]
         for version in ("2", "latest"):
             for method, path, route, handler in api:
