@@ -25,6 +25,7 @@ from bot.settings import Settings
 from bot.tickets import welcome
 from handlers.deps import Deps
 from handlers.slack.app import build_bolt_app
+from handlers.slack.followups import Followups
 from handlers.web import build_web_app
 from integrations.clients import Clients
 from integrations.jira import JiraClient
@@ -36,6 +37,10 @@ from scheduling.leader import Leadership
 from scheduling.scheduler import Clockwork, Pressure, Worker
 
 log = logging.getLogger("supportbot")
+
+# The Link modal's issue search answers Slack's options request, which must come back within
+# 3 seconds: (connect, read) timeouts well inside that, whatever state Jira is in.
+SEARCH_TIMEOUT = (1.0, 1.5)
 
 
 def utcnow() -> datetime:
@@ -54,6 +59,7 @@ class Runtime:
     clients: Clients
     deps: Deps
     bolt: App
+    followups: Followups
     web: Any
     dispatcher: Dispatcher
     leadership: Leadership
@@ -76,7 +82,9 @@ class Runtime:
             self.clockwork.start()
 
     def settle(self, timeout: float = 30.0) -> None:
-        """Process stored events and pending calls, then deliver what can go now (tests, demo)."""
+        """Finish the Slack follow-ups, process stored events and pending calls, then deliver
+        what can go now (tests, demo)."""
+        self.followups.wait(timeout)
         for _ in range(10):
             handled = self.inbox_worker.run_until_idle() + self.calls_worker.run_until_idle()
             if not handled:
@@ -85,6 +93,7 @@ class Runtime:
 
     def stop(self) -> None:
         """Stop cleanly: in-flight deliveries finish, queued ones stay queued."""
+        self.followups.shutdown(wait=True)
         self.inbox_worker.stop()
         self.calls_worker.stop()
         if self.clockwork is not None:
@@ -146,6 +155,7 @@ def build_runtime(
     )
     clients = Clients(slack=client, zendesk=_zendesk_client(settings))
     clients.jira = _jira_client(settings, clock)
+    clients.jira_search = _jira_client(settings, clock, timeout=SEARCH_TIMEOUT)
     pressure = Pressure()
     deps = Deps(
         settings=settings,
@@ -172,7 +182,8 @@ def build_runtime(
         pressure=pressure,
     )
     deps.wake_inbox, deps.wake_calls = inbox_worker.wake, calls_worker.wake
-    bolt = build_bolt_app(deps, client)
+    followups = Followups()
+    bolt = build_bolt_app(deps, client, followups=followups, jira_search=clients.jira_search)
     leadership = Leadership(engine)
     web = build_web_app(deps, bolt, lambda: runtime.health())
     clockwork = (
@@ -196,6 +207,7 @@ def build_runtime(
         clients,
         deps,
         bolt,
+        followups,
         web,
         dispatcher,
         leadership,
@@ -216,13 +228,18 @@ def _zendesk_client(settings: Settings) -> ZendeskClient | None:
     )
 
 
-def _jira_client(settings: Settings, clock: Callable[[], datetime]) -> JiraClient | None:
+def _jira_client(
+    settings: Settings,
+    clock: Callable[[], datetime],
+    timeout: float | tuple[float, float] = 10.0,
+) -> JiraClient | None:
     if not settings.jira_configured:
         return None
     return JiraClient(
         settings.jira_url or "",
         settings.jira_email or "",
         settings.secret("jira_api_token"),
+        timeout=timeout,
         clock=lambda: clock().timestamp(),
     )
 

@@ -15,4 +15,5 @@ class Clients:
     slack: WebClient
     zendesk: Any = None
     jira: Any = None
+    jira_search: Any = None  # Jira with timeouts short enough for Slack's options requests
     extra: dict[str, Any] = field(default_factory=dict)

@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import people
-from bot.db import transaction
+from bot.db import reading, transaction
 from bot.models import SlackUserGroup
 
 log = logging.getLogger("supportbot.directory")
@@ -96,22 +96,18 @@ def user_name(
     return str(info.get("real_name") or info.get("name") or user_id)
 
 
-def full_member(
+def know_user(
     factory: sessionmaker[Session], client: WebClient, user_id: str, now: datetime
-) -> bool:
-    """Whether a user is a full workspace member (not a guest); reads `users.info` when the
-    cache does not know them yet, and says no when Slack cannot tell."""
-    with transaction(factory) as session:
-        known = people.is_full_member(session, user_id)
-    if known is not None:
-        return known
+) -> None:
+    """Make sure the cache knows a user: read `users.info` when it does not yet. A failure is
+    logged and leaves them unknown (so the rules that need a full member say no)."""
+    with reading(factory) as session:
+        if people.is_full_member(session, user_id) is not None:
+            return
     try:
         fetch_user(factory, client, user_id, now)
     except (SlackApiError, OSError) as err:
         log.warning("directory.user_failed user=%s error=%s", user_id, _reason(err))
-        return False
-    with transaction(factory) as session:
-        return bool(people.is_full_member(session, user_id))
 
 
 def _reason(err: Exception) -> str:

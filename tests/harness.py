@@ -81,6 +81,15 @@ class App:
         """Process stored events, then deliver everything the outbox can send now."""
         self.runtime.settle(timeout=20)
 
+    def bare_driver(self) -> SlackDriver:
+        """A driver that sees the app as Slack does: each answer as it arrives, without waiting
+        for what the app does right after acking (`followed()` waits for that)."""
+        return SlackDriver(self.url, SIGNING_SECRET, self.slack, clock=self.clock.epoch)
+
+    def followed(self) -> None:
+        """Wait for the work the app does right after acking (opening modals, replies)."""
+        assert self.runtime.followups.wait(timeout=20), "follow-ups still running"
+
     @property
     def zendesk(self) -> ZendeskSimulator:
         """The Zendesk simulator wired to this app."""
@@ -150,7 +159,10 @@ def start_app(
     settings = Settings(_env_file=None, **values)
     runtime = build_runtime(settings, clock=clock.now, scheduler=False)
     server = WebServer(runtime.web).start()
-    driver = SlackDriver(server.url, SIGNING_SECRET, slack, clock=clock.epoch)
+    # Like a person, the driver sees what the app does right after acking (a modal opening).
+    driver = SlackDriver(
+        server.url, SIGNING_SECRET, slack, clock=clock.epoch, after_answer=runtime.followups.wait
+    )
     if zendesk:
         extras["zendesk"].webhook_url = f"{server.url}/webhooks/zendesk"
     if jira:

@@ -61,7 +61,9 @@ class Demo:
         )
         self.runtime: Runtime = build_runtime(settings, scheduler=False, engine=engine)
         self.server = WebServer(self.runtime.web).start()
-        self.driver = SlackDriver(self.server.url, SECRET, self.slack)
+        self.driver = SlackDriver(
+            self.server.url, SECRET, self.slack, after_answer=self.runtime.followups.wait
+        )
         self.zendesk.webhook_url = f"{self.server.url}/webhooks/zendesk"
         self.jira.webhooks.url = f"{self.server.url}/webhooks/jira"
 

@@ -13,10 +13,42 @@ from bot.db import insert_if_absent
 from bot.errors import UserError
 from bot.models import PendingCall
 from bot.pending_calls import Reactions
+from bot.tickets import threads
 from bot.tickets.intake import ZENDESK
 from bot.tickets.models import ChannelSetting, Ticket, TicketComment
 
 NOTE = "helpdesk.note"
+
+
+def note_from_thread(
+    session: Session,
+    *,
+    channel: str,
+    message_ts: str,
+    thread_ts: str,
+    text: str,
+    user_id: str,
+    now: datetime,
+) -> tuple[Ticket, bool]:
+    """Queue a reply in a ticket's thread as an internal note (the message shortcut):
+    (the ticket, False if already queued); UserError when it is no reply in a ticket thread."""
+    ticket = threads.thread_ticket(session, channel, thread_ts)
+    if ticket is None:
+        raise UserError(
+            "That message is not in a ticket thread, so there is no ticket to send it to."
+        )
+    if thread_ts == message_ts:
+        raise UserError("That is the ticket itself: pick a reply in its thread.")
+    queued = request_note(
+        session,
+        ticket=ticket,
+        channel=channel,
+        message_ts=message_ts,
+        text=text,
+        user_id=user_id,
+        now=now,
+    )
+    return ticket, queued
 
 
 def request_note(

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from handlers.deps import Deps, Listening
 from handlers.slack import (
     bug_views,
+    bugs,
     commands,
     errors,
     events,
@@ -22,8 +23,9 @@ from handlers.slack import (
     sla,
     tickets,
 )
-from handlers.slack.bugs import register as register_bugs
+from handlers.slack.followups import Followups
 from handlers.slack.subcommands import Registry
+from integrations.jira import JiraClient
 
 
 class _QuietTokenNotice(logging.Filter):
@@ -73,11 +75,19 @@ class RecordingApp(App):
         return super().options(constraints, *args, **kwargs)
 
 
-def build_bolt_app(deps: Deps, client: WebClient) -> App:
+def build_bolt_app(
+    deps: Deps,
+    client: WebClient,
+    *,
+    followups: Followups | None = None,
+    jira_search: JiraClient | None = None,
+) -> App:
     """A Bolt app that answers within Slack's 3 seconds and keeps work off the request path.
 
     `process_before_response=True` makes the HTTP answer wait for the listener, so an event
-    is stored before Slack sees the 200; listeners do only fast database work before acking.
+    is stored before Slack sees the 200; listeners do only database work before acking, and
+    what needs the network after the ack runs on `followups` (see handlers.slack.followups).
+    `jira_search` is the Jira client behind the Link modal's issue search, if Jira is set up.
     """
     logger = logging.getLogger("supportbot.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in logger.filters):
@@ -90,6 +100,7 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
         request_verification_enabled=not deps.settings.socket_mode
         or bool(deps.settings.slack_signing_secret),
         logger=logger,
+        listener_executor=followups or Followups(),
     )
     app.listening = deps.listening
     registry = Registry()
@@ -99,7 +110,7 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
     home.register(app, deps)
     tickets.register(app, deps, registry)
     rotations.register(app, deps, registry)
-    register_bugs(app, deps)
+    bugs.register(app, deps, jira_search)
     queue.register(app, deps, registry)
     bug_views.register(app, deps, registry)
     reports.register(app, deps, registry)

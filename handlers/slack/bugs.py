@@ -1,48 +1,56 @@
-"""Jira bugs from ticket threads: the File bug button and shortcuts, the modals, the issue
-search behind the Link modal's external select, and Unlink.
+"""Jira bugs from ticket threads: File bug and Link to bug (buttons, shortcuts, modals), the
+issue search behind the Link modal's external select, and Unlink.
 
-Only full workspace members (not guests) may file or link: the cached directory answers, and a
-user not cached yet is read with users.info (after the ack). The modals open from the database
-alone; only the search options call Jira, within their own 3-second budget.
+Who may do what is bot.bugs.linking's. Opening a modal or answering in the thread follows the
+ack (handlers.slack.followups), after reading a user the directory cache does not know yet
+(users.info). The modals open from the database alone; only the search calls Jira, with the
+short-timeout client the composition root builds for it, and its answer is the ack.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
-from bot import people
-from bot.bugs import filing as bug_filing
-from bot.bugs import records
+from bot.bugs import linking
 from bot.bugs.render import forms
-from bot.bugs.render import messages as render
-from bot.db import transaction
+from bot.db import reading, transaction
 from bot.errors import UserError
 from bot.ids import Action, Shortcut, View
 from bot.ids import BugField as F
-from bot.tickets import threads
-from bot.tickets.models import Ticket
 from handlers.deps import Deps
 from handlers.slack import bug_forms
+from handlers.slack.followups import ack_only, ack_then
 from integrations.jira import JiraClient, JiraError
-from integrations.slack_directory import full_member
+from integrations.slack_directory import know_user
 
 log = logging.getLogger("supportbot.slack")
 
-# The search answers Slack's options request, which must come back within 3 seconds.
-SEARCH_TIMEOUT = (1.0, 1.5)
-NOT_A_THREAD = "That message is not in a ticket thread: use this on a ticket's thread."
 NO_JIRA = (
     ":warning: Jira is not connected: set JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN and "
     "JIRA_PROJECT_KEY to file and link bugs."
 )
+Listener = Callable[..., None]
+
+
+def register(app: App, deps: Deps, search: JiraClient | None) -> None:
+    """File bug, Link to bug and Unlink; `search` is the Jira client for the issue search."""
+    # Filing: the button on a ticket's root message, the message shortcut, the modal.
+    app.action(Action.BUG_FILE)(**ack_then(_form_opener(deps, link=False)))
+    app.shortcut(Shortcut.FILE_BUG)(**ack_then(_form_opener(deps, link=False)))
+    app.action(Action.BUG_LINK_INSTEAD)(**ack_then(_switch_to_link(deps)))
+    app.view(View.BUG_FILE_FORM)(_submit_filing(deps))
+    # Linking: the message shortcut, the search, the modal, Unlink on a "Linked to" reply.
+    app.shortcut(Shortcut.LINK_BUG)(**ack_then(_form_opener(deps, link=True)))
+    app.options(Action.BUG_SEARCH)(_search(deps, search))
+    app.view(View.BUG_LINK_FORM)(_submit_link(deps))
+    app.action(Action.BUG_UNLINK)(**ack_then(_unlink(deps)))
+    app.action(Action.BUG_OPEN)(ack_only)  # a link button: Slack opens the URL
 
 
 def _where(body: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
@@ -53,73 +61,57 @@ def _where(body: dict[str, Any]) -> tuple[str, dict[str, Any], str]:
     return channel, message, str(message.get("thread_ts") or ts)
 
 
-def register(app: App, deps: Deps) -> None:
-    """The File bug button and shortcuts, the two modals, the search, and Unlink."""
-    settings = deps.settings
-    searcher = (
-        JiraClient(
-            settings.jira_url or "",
-            settings.jira_email or "",
-            settings.secret("jira_api_token"),
-            timeout=SEARCH_TIMEOUT,
-        )
-        if settings.jira_configured
-        else None
-    )
+def _meta(view: dict[str, Any]) -> dict[str, Any]:
+    return dict(json.loads(view.get("private_metadata") or "{}"))
 
-    def open_form(body: dict[str, Any], client: WebClient, respond: Respond, *, link: bool) -> None:
-        user_id = body["user"]["id"]
-        channel, message, thread_ts = _where(body)
-        if not settings.jira_configured:
+
+def _values(view: dict[str, Any]) -> dict[str, Any]:
+    return dict((view.get("state") or {}).get("values") or {})
+
+
+def _form_opener(deps: Deps, *, link: bool) -> Listener:
+    def open_form(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """After the ack: read the user if unknown, then open the modal with the trigger_id."""
+        if not deps.settings.jira_configured:
             respond(text=NO_JIRA, response_type="ephemeral")
             return
-        if not full_member(deps.factory, client, user_id, deps.clock()):
-            respond(text=render.not_allowed(), response_type="ephemeral")
-            return
-        with transaction(deps.factory) as session:
-            ticket = threads.thread_ticket(session, channel, thread_ts)
-            if ticket is None:
-                view = None
-            elif link:
-                view = bug_forms.link_form(session, ticket, channel=channel, thread_ts=thread_ts)
-            else:
-                chosen = message if message.get("ts") != thread_ts else None
-                view = bug_forms.file_form(
-                    session,
-                    ticket,
-                    channel=channel,
-                    thread_ts=thread_ts,
-                    user_id=user_id,
-                    project=settings.jira_project_key,
-                    chosen=chosen,
+        user_id = body["user"]["id"]
+        channel, message, thread_ts = _where(body)
+        know_user(deps.factory, client, user_id, deps.clock())
+        try:
+            with reading(deps.factory) as session:
+                ticket = linking.thread_ticket(
+                    session, user_id=user_id, channel=channel, thread_ts=thread_ts
                 )
-        if view is None:
-            respond(text=NOT_A_THREAD, response_type="ephemeral")
+                if link:
+                    view = bug_forms.link_form(
+                        session, ticket, channel=channel, thread_ts=thread_ts
+                    )
+                else:
+                    view = bug_forms.file_form(
+                        session,
+                        ticket,
+                        channel=channel,
+                        thread_ts=thread_ts,
+                        user_id=user_id,
+                        project=deps.settings.jira_project_key,
+                        chosen=message if message.get("ts") != thread_ts else None,
+                    )
+        except UserError as err:
+            respond(text=f":warning: {err.message}", response_type="ephemeral")
             return
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    @app.action(Action.BUG_FILE)
-    def file_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        open_form(body, client, respond, link=False)
+    return open_form
 
-    @app.shortcut(Shortcut.FILE_BUG)
-    def file_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        open_form(body, client, respond, link=False)
 
-    @app.shortcut(Shortcut.LINK_BUG)
-    def link_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        open_form(body, client, respond, link=True)
-
-    @app.action(Action.BUG_LINK_INSTEAD)
-    def link_instead(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+def _switch_to_link(deps: Deps) -> Listener:
+    def link_instead(body: dict[str, Any], client: WebClient) -> None:
+        """After the ack: replace the File bug modal with the Link modal."""
         view = body.get("view") or {}
-        meta = json.loads(view.get("private_metadata") or "{}")
-        with transaction(deps.factory) as session:
-            ticket = session.get(Ticket, meta.get("ticket"))
+        meta = _meta(view)
+        with reading(deps.factory) as session:
+            ticket = linking.known_ticket(session, meta.get("ticket"))
             if ticket is None:
                 return
             form = bug_forms.link_form(
@@ -127,31 +119,24 @@ def register(app: App, deps: Deps) -> None:
             )
         client.views_update(view_id=view["id"], hash=view.get("hash"), view=form)
 
-    @app.view(View.BUG_FILE_FORM)
-    def submit_file(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
-        filing = bug_forms.read_filing((view.get("state") or {}).get("values") or {})
+    return link_instead
+
+
+def _submit_filing(deps: Deps) -> Listener:
+    def submit_filing(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _meta(view)
+        filing = bug_forms.read_filing(_values(view))
         with transaction(deps.factory) as session:
-            ticket = session.get(Ticket, meta.get("ticket"))
-            if people.is_full_member(session, user_id) is not True:
-                errors = {F.SUMMARY: "Only full members of this workspace can file bugs."}
-            elif ticket is None:
-                errors = {F.SUMMARY: "That ticket is no longer known here."}
-            else:
-                errors = bug_filing.validate_filing(filing, bug_filing.read_meta(session))
-            if not errors and ticket is not None:
-                records.request_filing(
-                    session,
-                    ticket=ticket,
-                    filing=filing,
-                    form=asdict(filing),
-                    user_id=user_id,
-                    channel=meta["channel"],
-                    thread_ts=meta["thread_ts"],
-                    request_id=view["id"],
-                    now=deps.clock(),
-                )
+            errors = linking.file_from_form(
+                session,
+                ticket_id=meta.get("ticket"),
+                filing=filing,
+                user_id=body["user"]["id"],
+                channel=str(meta.get("channel") or ""),
+                thread_ts=str(meta.get("thread_ts") or ""),
+                request_id=view["id"],
+                now=deps.clock(),
+            )
         if errors:
             ack(response_action="errors", errors=errors)
             return
@@ -159,74 +144,81 @@ def register(app: App, deps: Deps) -> None:
         deps.wake_calls()
         deps.wake_outbox()
 
-    @app.view(View.BUG_LINK_FORM)
+    return submit_filing
+
+
+def _submit_link(deps: Deps) -> Listener:
     def submit_link(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user_id = body["user"]["id"]
-        meta = json.loads(view.get("private_metadata") or "{}")
-        key, unlink = bug_forms.read_link((view.get("state") or {}).get("values") or {})
-        errors: dict[str, str] = {}
+        meta = _meta(view)
+        key, unlink = bug_forms.read_link(_values(view))
         if key == forms.ERROR_VALUE:
-            errors[F.PICK] = "The search failed: type again to pick an issue."
-        elif key is None and not unlink:
-            errors[F.PICK] = "Pick a Jira issue (type its key or words from its summary)."
-        if errors:
-            ack(response_action="errors", errors=errors)
+            problem = "The search failed: type again to pick an issue."
+            ack(response_action="errors", errors={F.PICK: problem})
+            return
+        if key is None and not unlink:
+            problem = "Pick a Jira issue (type its key or words from its summary)."
+            ack(response_action="errors", errors={F.PICK: problem})
             return
         try:
             with transaction(deps.factory) as session:
-                ticket = session.get(Ticket, meta.get("ticket"))
-                if people.is_full_member(session, user_id) is not True:
-                    raise UserError("Only full members of this workspace can link bugs.")
-                if ticket is None:
-                    raise UserError("That ticket is no longer known here.")
-                _link(session, ticket, key, unlink, user_id, meta, view["id"], deps.clock())
+                linking.link_from_form(
+                    session,
+                    ticket_id=meta.get("ticket"),
+                    key=key,
+                    unlink=unlink,
+                    user_id=body["user"]["id"],
+                    channel=str(meta.get("channel") or ""),
+                    thread_ts=str(meta.get("thread_ts") or ""),
+                    request_id=view["id"],
+                    now=deps.clock(),
+                )
         except UserError as err:
             block = F.UNLINK if err.field == "unlink" else F.PICK
-            errors[block] = err.message
-        if errors:
-            ack(response_action="errors", errors=errors)
+            ack(response_action="errors", errors={block: err.message})
             return
         ack()
         deps.wake_calls()
         deps.wake_outbox()
 
-    @app.options(Action.BUG_SEARCH)
-    def search(ack: Ack, body: dict[str, Any]) -> None:
+    return submit_link
+
+
+def _search(deps: Deps, search: JiraClient | None) -> Listener:
+    def search_issues(ack: Ack, body: dict[str, Any]) -> None:
+        """The options are the ack: Jira is asked first, within the search client's timeouts."""
         query = str(body.get("value") or "").strip()
-        if searcher is None or len(query) < 2:
+        if search is None or len(query) < 2:
             ack(options=[])
             return
-        with transaction(deps.factory) as session:
-            allowed = people.is_full_member(session, body["user"]["id"]) is not False
+        with reading(deps.factory) as session:
+            allowed = linking.may_search(session, body["user"]["id"])
         if not allowed:
             ack(options=[])
             return
         try:
-            found = searcher.search(query, limit=20)
+            found = search.search(query, limit=20)
         except JiraError as err:
             log.warning("bugs.search_failed status=%s reason=%s", err.status, err.reason)
             ack(options=forms.search_failed(err.reason))
             return
         ack(options=forms.search_options([_summary(issue) for issue in found]))
 
-    @app.action(Action.BUG_UNLINK)
-    def unlink_button(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        key = str((body.get("actions") or [{}])[0].get("value") or "")
+    return search_issues
+
+
+def _unlink(deps: Deps) -> Listener:
+    def unlink(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """After the ack: read the user if unknown, unlink, or say why not."""
+        user_id = body["user"]["id"]
         channel, _, thread_ts = _where(body)
-        if not full_member(deps.factory, client, body["user"]["id"], deps.clock()):
-            respond(text=render.not_allowed(), response_type="ephemeral")
-            return
+        know_user(deps.factory, client, user_id, deps.clock())
         try:
             with transaction(deps.factory) as session:
-                ticket = threads.thread_ticket(session, channel, thread_ts)
-                if ticket is None:
-                    raise UserError(NOT_A_THREAD)
-                records.unlink(
+                linking.unlink_in_thread(
                     session,
-                    ticket=ticket,
-                    key=key,
-                    user_id=body["user"]["id"],
+                    key=str((body.get("actions") or [{}])[0].get("value") or ""),
+                    user_id=user_id,
+                    channel=channel,
                     thread_ts=thread_ts,
                     request_id=str(body.get("trigger_id") or deps.clock().timestamp()),
                     now=deps.clock(),
@@ -237,46 +229,7 @@ def register(app: App, deps: Deps) -> None:
         deps.wake_calls()
         deps.wake_outbox()
 
-    @app.action(Action.BUG_OPEN)
-    def open_in_jira(ack: Ack) -> None:
-        ack()  # a link button: Slack opens the URL
-
-
-def _link(
-    session: Session,
-    ticket: Ticket,
-    key: str | None,
-    unlink: list[str],
-    user_id: str,
-    meta: dict[str, Any],
-    request_id: str,
-    now: datetime,
-) -> None:
-    """Unlink what was ticked and queue the link (UserError rolls both back)."""
-    for old in unlink:
-        try:
-            records.unlink(
-                session,
-                ticket=ticket,
-                key=old,
-                user_id=user_id,
-                thread_ts=meta["thread_ts"],
-                request_id=request_id,
-                now=now,
-            )
-        except UserError as err:
-            raise UserError(err.message, field="unlink") from None
-    if key:
-        records.request_link(
-            session,
-            ticket=ticket,
-            key=key,
-            user_id=user_id,
-            channel=meta["channel"],
-            thread_ts=meta["thread_ts"],
-            request_id=request_id,
-            now=now,
-        )
+    return unlink
 
 
 def _summary(issue: dict[str, Any]) -> tuple[str, str, str | None]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
 
 from bot import people
 from bot.db import transaction
@@ -13,7 +14,10 @@ from bot.errors import UserError
 from bot.ids import Command
 from bot.render.help import render_help
 from handlers.deps import Deps
+from handlers.slack.followups import ack_then
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
+
+MODAL = "supportbot_modal"
 
 
 def help_subcommand(registry: Registry) -> Subcommand:
@@ -50,11 +54,10 @@ def _is_lead(deps: Deps, user_id: str) -> bool:
 
 
 def register(app: App, deps: Deps, registry: Registry) -> None:
-    """Listen for `/support`."""
+    """Listen for `/support`: the answer is the ack; a modal, if any, opens right after it."""
     registry.add(help_subcommand(registry))
 
-    @app.command(Command.SUPPORT)
-    def support(ack: Ack, command: dict[str, Any], client: Any) -> None:
+    def support(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         args = split_args(command.get("text") or "")
         name = args[0].lower() if args else "help"
         sub = registry.get(name)
@@ -68,8 +71,6 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             args=args[1:],
             raw=command.get("text") or "",
             deps=deps,
-            client=client,
-            trigger_id=command.get("trigger_id"),
         )
         if sub.leads_only and not _is_lead(deps, invocation.user_id):
             who = people.describe(deps.settings.support_leads)
@@ -86,8 +87,18 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
                 response_type="ephemeral",
             )
             return
+        if invocation.modal is not None:
+            context[MODAL] = invocation.modal  # Bolt copies the context for the follow-up
         ack(
             text=text,
             blocks=blocks,
             response_type="in_channel" if invocation.public else "ephemeral",
         )
+
+    def open_modal(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        """After the ack: open the subcommand's modal with the command's trigger_id."""
+        view = context.get(MODAL)
+        if view is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    app.command(Command.SUPPORT)(**ack_then(open_modal, ack=support))

@@ -12,6 +12,14 @@ from slack_bolt.request import BoltRequest
 log = logging.getLogger("supportbot.slack")
 
 
+def apology(error_id: str) -> str:
+    """What a user sees when something failed that they cannot fix."""
+    return (
+        f":warning: Sorry, that did not work. If it keeps happening, give your admin "
+        f"this error id: `{error_id}`."
+    )
+
+
 def register(app: App) -> None:
     """Install the error handler: no traceback ever reaches a user."""
 
@@ -20,9 +28,5 @@ def register(app: App) -> None:
         error_id = uuid.uuid4().hex[:8]
         kind = request.body.get("type") or ("command" if "command" in request.body else "?")
         log.error("slack.listener_failed error_id=%s kind=%s", error_id, kind, exc_info=error)
-        text = (
-            f":warning: Sorry, that did not work. If it keeps happening, give your admin "
-            f"this error id: `{error_id}`."
-        )
-        body = json.dumps({"response_type": "ephemeral", "text": text})
+        body = json.dumps({"response_type": "ephemeral", "text": apology(error_id)})
         return BoltResponse(status=200, body=body, headers={"content-type": "application/json"})

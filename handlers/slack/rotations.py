@@ -128,7 +128,6 @@ def _rotation(deps: Deps, inv: Invocation) -> Answer:
 
 
 def _open(inv: Invocation, view: dict[str, Any], what: str) -> Answer:
-    """Open the modal with the command's trigger id (valid for 3 seconds, so right away)."""
-    inv.client.views_open(trigger_id=inv.trigger_id, view=view)
-    text = f":pencil: Opened the form for {what}."
-    return text, []
+    """Ask for the modal: it opens right after the ack, with the command's trigger_id."""
+    inv.modal = view
+    return f":pencil: Opening the form for {what}…", []

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext
 
 from bot.db import transaction
 from bot.errors import UserError
@@ -18,6 +18,7 @@ from bot.rotations import lifecycle, offers, ooo, roster
 from bot.rotations.render import rosters
 from bot.rotations.seats import user_tz
 from handlers.deps import Deps
+from handlers.slack.followups import REPLY, ack_then_reply
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
 
 Answer = tuple[str, list[dict[str, Any]]]
@@ -31,9 +32,8 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
 
     homes = home_config(deps.settings)
 
-    def button(run: Callable[[Any, str, str], str]) -> Callable[..., None]:
-        def listener(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-            ack()
+    def button(run: Callable[[Any, str, str], str]) -> dict[str, Any]:
+        def listener(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
             user_id = body["user"]["id"]
             value = str(body["actions"][0].get("value") or "")
             try:
@@ -42,8 +42,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             except UserError as err:
                 text = f":warning: {err.message}"
             if body.get("response_url"):
-                if text:
-                    respond(text=text, response_type="ephemeral", replace_original=False)
+                context[REPLY] = text  # told by response_url right after the ack
             else:
                 # Pressed in the App Home: no response_url; answer by DM and show the change.
                 now, key = deps.clock(), str(body["actions"][0].get("action_ts") or "")
@@ -51,18 +50,19 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
                     if text:
                         home.answer_in_home(session, user_id, text, now, f"{user_id}:{key}")
                     home.request_home(session, user_id, now, homes, reason=f"refresh:{key}")
+            ack()
             deps.wake_outbox()
 
-        return listener
+        return ack_then_reply(listener)
 
     leads = deps.settings.support_leads
     app.action(Action.SHIFT_CHECKIN)(
-        button(
+        **button(
             lambda s, u, v: shifts.check_in(s, u, deps.clock(), seat_id=_id(v), default_leads=leads)
         )
     )
     app.action(Action.SHIFT_CANT_MAKE_IT)(
-        button(lambda s, u, v: shifts.start_swap(s, u, deps.clock(), seat_id=_id(v)))
+        **button(lambda s, u, v: shifts.start_swap(s, u, deps.clock(), seat_id=_id(v)))
     )
 
     def take(session: Any, user_id: str, value: str) -> str:
@@ -70,7 +70,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
         offers.accept(session, _id(value), user_id, deps.clock(), default_leads=leads)
         return ""
 
-    app.action(Action.SHIFT_TAKE)(button(take))
+    app.action(Action.SHIFT_TAKE)(**button(take))
 
 
 def _id(value: str) -> int:

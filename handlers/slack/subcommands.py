@@ -21,10 +21,10 @@ class Invocation:
     args: list[str]
     raw: str
     deps: Any
-    client: Any
-    trigger_id: str | None = None
     # Set by a subcommand whose answer everyone in the channel should see.
     public: bool = False
+    # Set by a subcommand that opens a modal: the view, opened right after the ack.
+    modal: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,64 +4,49 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext
 
 from bot.db import transaction
 from bot.errors import UserError
 from bot.ids import Action, Shortcut
-from bot.tickets import notes, routing, threads
+from bot.tickets import notes, routing
 from bot.tickets.render import routes
 from handlers.deps import Deps
+from handlers.slack.followups import REPLY, ack_then_reply
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
 
 
 def register(app: App, deps: Deps, registry: Registry) -> None:
     """The message shortcut, the ticket buttons, and `/support route` and `/support sync`."""
 
-    @app.shortcut(Shortcut.SEND_TO_TICKET)
-    def send_to_ticket(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
+    def send_to_ticket(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        """Queue the note and ack; the user hears how it went after the transaction closed."""
         message = body.get("message") or {}
-        channel = (body.get("channel") or {}).get("id", "")
-        user_id = body["user"]["id"]
         ts = str(message.get("ts", ""))
-        thread_ts = str(message.get("thread_ts") or ts)
-        with transaction(deps.factory) as session:
-            ticket = threads.thread_ticket(session, channel, thread_ts)
-            if ticket is None:
-                respond(
-                    text="That message is not in a ticket thread, so there is no ticket "
-                    "to send it to.",
-                    response_type="ephemeral",
-                )
-                return
-            if thread_ts == ts:
-                respond(
-                    text="That is the ticket itself: pick a reply in its thread.",
-                    response_type="ephemeral",
-                )
-                return
-            try:
-                queued = notes.request_note(
+        try:
+            with transaction(deps.factory) as session:
+                ticket, queued = notes.note_from_thread(
                     session,
-                    ticket=ticket,
-                    channel=channel,
+                    channel=(body.get("channel") or {}).get("id", ""),
                     message_ts=ts,
+                    thread_ts=str(message.get("thread_ts") or ts),
                     text=str(message.get("text") or ""),
-                    user_id=user_id,
+                    user_id=body["user"]["id"],
                     now=deps.clock(),
                 )
-            except UserError as err:
-                respond(text=f":warning: {err.message}", response_type="ephemeral")
-                return
-            label = f"#{ticket.external_id}"
+                label = f"#{ticket.external_id}"
+        except UserError as err:
+            context[REPLY] = f":warning: {err.message}"
+        else:
+            context[REPLY] = (
+                f"Sending to ticket {label} as an internal note…"
+                if queued
+                else f"That message was already sent to ticket {label}."
+            )
+        ack()
         deps.wake_calls()
-        text = (
-            f"Sending to ticket {label} as an internal note…"
-            if queued
-            else f"That message was already sent to ticket {label}."
-        )
-        respond(text=text, response_type="ephemeral")
+
+    app.shortcut(Shortcut.SEND_TO_TICKET)(**ack_then_reply(send_to_ticket))
 
     @app.action(Action.TICKET_OPEN)
     def open_ticket(ack: Ack) -> None:

@@ -2,7 +2,9 @@
 
 Each simulator is a threaded HTTP server on 127.0.0.1 with an ephemeral port, a route table,
 an in-memory state guarded by one lock, a log of the calls it answered, and failure injection
-(an HTTP status, a vendor error body, a delay) so tests can exercise outages over real HTTP.
+(an HTTP status, a vendor error body, a delay) so tests can exercise outages over real HTTP,
+and holds that keep a route's requests waiting until released, to see what an app does while a
+call to the vendor is still in flight.
 """
 
 from __future__ import annotations
@@ -72,6 +74,31 @@ class Failure:
 
 
 @dataclass
+class Hold:
+    """Requests to `route` wait until `release()` (or `timeout` real seconds), then are answered
+    as usual. A context manager: leaving the block releases them."""
+
+    route: str
+    timeout: float = 10.0
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        """Let waiting and later requests through."""
+        self.released.set()
+
+    def wait_arrival(self, timeout: float = 10.0) -> bool:
+        """Wait until a request to the route has arrived; False if none did within `timeout`."""
+        return self.arrived.wait(timeout)
+
+    def __enter__(self) -> Hold:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+@dataclass
 class Call:
     """A request the simulator answered, for assertions."""
 
@@ -99,6 +126,7 @@ class SimulatorServer:
         self.lock = threading.RLock()
         self._routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
         self._failures: list[Failure] = []
+        self._holds: dict[str, Hold] = {}
         self.calls: list[Call] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -167,6 +195,13 @@ class SimulatorServer:
                 Failure(route, status, body, dict(headers or {}), times, delay, after_effect)
             )
 
+    def hold(self, route: str, *, timeout: float = 10.0) -> Hold:
+        """Keep requests to `route` waiting until the returned hold is released."""
+        held = Hold(route, timeout)
+        with self.lock:
+            self._holds[route] = held
+        return held
+
     def clear_failures(self) -> None:
         """Forget every pending injected failure."""
         with self.lock:
@@ -210,6 +245,11 @@ class SimulatorServer:
         if match is None:
             return "", SimResponse(404, {"error": "not_found", "path": request.path})
         name, handler = match
+        with self.lock:
+            held = self._holds.get(name)
+        if held is not None:
+            held.arrived.set()
+            held.released.wait(held.timeout)
         refused = self.authenticate(request, name)
         if refused is not None:
             return name, self._log(name, request, refused)
@@ -283,7 +323,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
                 k: v[-1] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()
             }
         _, response = self.simulator.handle(request)
-        self._send(response)
+        try:
+            self._send(response)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client stopped waiting (its timeout, a hold)
 
     def _send(self, response: SimResponse) -> None:
         if response.body is None:

@@ -302,3 +302,23 @@ def test_the_directory_job_reads_every_group_in_one_call(app: Any, slack: SlackD
     assert result["groups"] == 3 and result["failed"] == 0
     assert len(app.slack.calls_to("usergroups.list")) == before + 1
     assert app.slack.calls_to("usergroups.users.list") == []
+
+
+def test_the_rotation_form_opens_after_the_command_is_acknowledged(
+    app: Any, slack: SlackDriver
+) -> None:
+    bare = app.bare_driver()
+    with app.slack.hold("views.open", timeout=5) as held:
+        answer = bare.command(
+            "/support", "rotation create", user_id="U0LEAD", channel_id=ROTATION_CHANNEL
+        )
+        # Slack has the ack while the form is not open yet: views.open comes after it.
+        assert answer.status == 200 and "Opening the form" in (answer.ack_text or "")
+        assert answer.view is None
+        assert held.wait_arrival()
+    app.followed()
+    opened = answer.view
+    assert opened is not None and opened["callback_id"] == "rotation_form"
+    [call] = app.slack.calls_to("views.open")
+    assert call.args["trigger_id"] == answer.trigger_id
+    bare.close()

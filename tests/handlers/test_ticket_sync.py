@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.db import transaction
-from bot.models import AppState
+from sqlalchemy import select
+
+from bot.db import reading, transaction
+from bot.models import AppState, PendingCall
 from scheduling.jobs import build_jobs
 
 SUPPORT = "C0SUPPORT"
@@ -115,6 +117,27 @@ def test_shortcut_sends_a_thread_reply_to_the_ticket_as_an_internal_note(desk: A
         "send_to_ticket", user_id="U0AGENT", channel_id=SUPPORT, message=message
     )
     assert any("already sent" in t for t in again.ephemeral)
+
+
+def test_the_note_is_stored_and_acknowledged_before_the_agent_is_answered(desk: Any) -> None:
+    _ticket(desk)
+    desk.settle()
+    [root] = _roots(desk)
+    message, _ = desk.driver.user_message("U0AGENT", SUPPORT, "Plan X", thread_ts=root["ts"])
+    bare = desk.bare_driver()
+    with desk.slack.hold("response_url", timeout=5) as held:
+        answer = bare.message_shortcut(
+            "send_to_ticket", user_id="U0AGENT", channel_id=SUPPORT, message=message
+        )
+        assert answer.status == 200 and answer.ephemeral == []  # acknowledged, not answered yet
+        assert held.wait_arrival()
+        # The answer is on its way while the note request is committed for everyone to see.
+        with reading(desk.runtime.factory) as session:
+            notes = session.scalars(select(PendingCall).where(PendingCall.kind == "helpdesk.note"))
+            assert len(notes.all()) == 1
+    desk.followed()
+    assert any("Sending to ticket" in t for t in answer.ephemeral)
+    bare.close()
 
 
 def test_shortcut_outside_a_ticket_thread_says_so(desk: Any) -> None:

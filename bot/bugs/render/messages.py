@@ -208,11 +208,6 @@ def link_refused(key: str, error: str, *, filed: bool) -> str:
     return f":x: Could not link this ticket to {key}: {error}."
 
 
-def not_allowed() -> str:
-    """Guests and people outside the workspace cannot file or link."""
-    return ":no_entry: Only full members of this workspace can file or link Jira bugs."
-
-
 # ---- text sent to Jira and the helpdesk ---------------------------------------------------------
 def filing_description(description: str, quoted: Sequence[tuple[str, str]]) -> str:
     """The description typed in the modal plus the chosen (author, text) thread messages."""

@@ -6,6 +6,11 @@ request URL, and follows what comes back into the Slack simulator: a command's a
 shown to the user, a view_submission's `response_action` changes the modal stack, and the
 trigger ids and response_urls it hands out are the simulator's, so whatever the app does with
 them is visible from the returned `DriverResponse`.
+
+An app may keep working after it has answered (Bolt's lazy listeners open a modal or respond
+right after the ack): `after_answer`, when given, is called once each answer has been followed
+into the simulator, so a harness can wait for that work the way a person sees a modal appear a
+moment after clicking. A driver without it sees the app exactly when its answer arrives.
 """
 
 from __future__ import annotations
@@ -98,8 +103,10 @@ class SlackDriver(SlackInteractions):
         path: str = "/slack/events",
         clock: Callable[[], float] = time.time,
         verification_token: str = "sim-verification-token",  # noqa: S107 - deprecated, inert
+        after_answer: Callable[[], object] | None = None,
     ) -> None:
         self.url = app_url.rstrip("/") + path
+        self.after_answer = after_answer
         self.signing_secret = signing_secret
         self.sim = sim
         self.clock = clock
@@ -126,8 +133,10 @@ class SlackDriver(SlackInteractions):
         timestamp: int | None = None,
         sign: bool = True,
         signature: str | None = None,
+        follow: Callable[[DriverResponse], None] | None = None,
     ) -> DriverResponse:
-        """POST a raw body to the app, signed unless `sign=False`."""
+        """POST a raw body to the app, signed unless `sign=False`; `follow` carries the answer
+        into the simulator before `after_answer` runs."""
         sent = {
             "Content-Type": content_type,
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
@@ -142,9 +151,14 @@ class SlackDriver(SlackInteractions):
             parsed = answer.json() if answer.content else None
         except ValueError:
             parsed = None
-        return DriverResponse(
+        resp = DriverResponse(
             answer.status_code, dict(answer.headers), answer.text, parsed, sim=self.sim
         )
+        if follow is not None:
+            follow(resp)
+        if self.after_answer is not None:
+            self.after_answer()
+        return resp
 
     def _form(self, fields: dict[str, Any], **signing: Any) -> DriverResponse:
         return self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded", **signing)
@@ -205,14 +219,16 @@ class SlackDriver(SlackInteractions):
             "response_url": response_url,
             "trigger_id": trigger_id,
         }
-        resp = self._form(fields, timestamp=timestamp, sign=sign, signature=signature)
-        resp.response_url, resp.trigger_id, resp.user_id = response_url, trigger_id, user_id
-        if resp.status == 200 and resp.text:
-            body = resp.json if isinstance(resp.json, dict) else {"text": resp.text}
-            self.sim.deliver_ack(conversation["id"], user_id, body)
-            if body.get("response_type") != "in_channel":
-                resp.ack_text = str(body.get("text") or "")
-        return resp
+
+        def acked(resp: DriverResponse) -> None:
+            resp.response_url, resp.trigger_id, resp.user_id = response_url, trigger_id, user_id
+            if resp.status == 200 and resp.text:
+                body = resp.json if isinstance(resp.json, dict) else {"text": resp.text}
+                self.sim.deliver_ack(conversation["id"], user_id, body)
+                if body.get("response_type") != "in_channel":
+                    resp.ack_text = str(body.get("text") or "")
+
+        return self._form(fields, timestamp=timestamp, sign=sign, signature=signature, follow=acked)
 
     def event(
         self,

@@ -157,14 +157,18 @@ class SlackInteractions:
         submitted = copy.deepcopy(view)
         submitted["state"] = {"values": shapes.state_values(view, values)}
         payload.update(trigger_id=trigger_id, view=submitted, response_urls=[])
-        resp = self._interaction(payload, timestamp=timestamp, sign=sign, signature=signature)
-        resp.trigger_id, resp.user_id = trigger_id, user_id
-        if resp.status == 200:
-            answer = resp.json if isinstance(resp.json, dict) else {}
-            action = answer.get("response_action")
-            top = self.sim.apply_view_response(user_id, view["id"], action, answer.get("view"))
-            resp.view_id = top if action in ("update", "push", "errors") else None
-        return resp
+
+        def answered(resp: DriverResponse) -> None:
+            resp.trigger_id, resp.user_id = trigger_id, user_id
+            if resp.status == 200:
+                answer = resp.json if isinstance(resp.json, dict) else {}
+                action = answer.get("response_action")
+                top = self.sim.apply_view_response(user_id, view["id"], action, answer.get("view"))
+                resp.view_id = top if action in ("update", "push", "errors") else None
+
+        return self._interaction(
+            payload, timestamp=timestamp, sign=sign, signature=signature, follow=answered
+        )
 
     def view_closed(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -439,3 +440,18 @@ def test_failure_injection(sim: SlackSimulator, client: WebClient) -> None:
         assert err.response.status_code == 200 and err.response["error"] == "channel_not_found"
     assert client.chat_postMessage(channel="C1", text="ok")["ok"]
     assert [c.status for c in sim.calls_to("chat.postMessage")] == [500, 503, 200, 200, 200]
+
+
+def test_a_held_method_waits_until_released(sim: SlackSimulator, client: WebClient) -> None:
+    answers: list[Any] = []
+    with sim.hold("chat.postMessage") as held:
+        poster = threading.Thread(
+            target=lambda: answers.append(client.chat_postMessage(channel="C1", text="later"))
+        )
+        poster.start()
+        assert held.wait_arrival()
+        assert sim.messages("C1") == [] and answers == []  # still in flight
+        assert client.chat_postEphemeral(channel="C1", user="U1", text="others go on")["ok"]
+    poster.join(timeout=10)
+    assert [m["text"] for m in sim.messages("C1")] == ["later"] and answers[0]["ok"]
+    assert client.chat_postMessage(channel="C1", text="after")["ok"]  # released for good

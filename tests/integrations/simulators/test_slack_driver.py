@@ -342,3 +342,20 @@ def _input(block_id: str, element: dict[str, Any]) -> dict[str, Any]:
 
 def _option(text: str, value: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+
+def test_after_answer_runs_once_the_answer_is_shown(
+    sim: SlackSimulator, driver: SlackDriver
+) -> None:
+    shown: list[list[str]] = []
+    waiting = SlackDriver(
+        driver.url,
+        SECRET,
+        sim,
+        path="",
+        after_answer=lambda: shown.append([e["text"] for e in sim.ephemerals(user="U1")]),
+    )
+    answer = waiting.command("/ticket", "printer", user_id="U1", channel_id="C1")
+    assert answer.ack_text == "Got it: printer"
+    assert shown == [["Got it: printer"]]  # the ack was in the simulator before the hook ran
+    waiting.close()
