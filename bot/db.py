@@ -1,8 +1,20 @@
-"""Engine and session construction, and the one-transaction unit of work."""
+"""Engine and session construction, and the one-transaction unit of work.
+
+SQLite has one writer at a time, and webhooks and commands must not wait long for it. So
+this module also owns the contention tuning. Writers in this process queue on a `FairLock`
+of our own and take turns in arrival order: Python's own lock let the thread that released
+it take it straight back, so a background loop writing batch after batch could keep a
+request waiting for many batches (and SQLite's busy handler, sleeping up to 100 ms between
+retries, would hand over late). And while requests are arriving (`Pressure`, touched by
+every webhook and Slack request), background work yields: the inbox worker, the calls
+worker and the outbox dispatcher wait briefly before each round, and the inbox processes
+one event per transaction instead of a batch, so a webhook never waits long for the writer.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Iterator
@@ -130,6 +142,28 @@ def _write_lock(engine: Engine) -> FairLock | None:
         if lock is None:
             lock = _WRITE_LOCKS[engine] = FairLock()
         return lock
+
+
+class Pressure:
+    """When requests last arrived: background work yields to them (one GIL, one SQLite writer)."""
+
+    def __init__(self, window: float = 0.05) -> None:
+        self.window = window
+        self._last = 0.0
+
+    def touch(self) -> None:
+        """A request is being served."""
+        self._last = time.monotonic()
+
+    def busy(self) -> bool:
+        """Whether a request arrived within the window."""
+        return time.monotonic() - self._last < self.window
+
+    def wait(self, most: float = 0.25) -> None:
+        """Let requests go first, but never stall background work for more than `most`."""
+        deadline = time.monotonic() + most
+        while self.busy() and time.monotonic() < deadline:
+            time.sleep(0.002)
 
 
 @contextmanager
