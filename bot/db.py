@@ -1,4 +1,5 @@
-"""Engine and session construction, and the one-transaction unit of work.
+"""Engine and session construction, the one-transaction unit of work, and the statements
+every domain writes the same way (insert unless present, compare-and-set updates).
 
 SQLite has one writer at a time, and webhooks and commands must not wait long for it. So
 this module also owns the contention tuning. Writers in this process queue on a `FairLock`
@@ -21,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -190,15 +191,20 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
             session.rollback()
 
 
+def _insert_for(session: Session) -> Any:
+    """INSERT with ON CONFLICT for this session's backend (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def insert_if_absent(
     session: Session, model: type[Any], values: dict[str, Any], keys: list[str]
 ) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on `keys`; True when a row was inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = _insert_for(session)
     # RETURNING tells reliably whether the row went in (psycopg can report rowcount -1 here).
     first_key = next(iter(model.__table__.primary_key.columns))
     statement = (
@@ -208,3 +214,43 @@ def insert_if_absent(
         .returning(first_key)
     )
     return session.execute(statement).first() is not None
+
+
+def insert_rows_if_absent(
+    session: Session,
+    model: type[Any],
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    *,
+    returning: tuple[Any, Any] | None = None,
+) -> dict[Any, Any]:
+    """Bulk INSERT … ON CONFLICT DO NOTHING on `keys` (rows already there are left alone).
+
+    With `returning` (two columns), a dict of the first to the second for the rows inserted.
+    """
+    if not rows:
+        return {}
+    # Core rather than ORM bulk insert: the same statement, without per-row ORM bookkeeping.
+    statement = _insert_for(session)(model.__table__).on_conflict_do_nothing(index_elements=keys)
+    if returning is None:
+        session.connection().execute(statement, rows)
+        return {}
+    found = session.connection().execute(statement.returning(*returning), rows)
+    return {a: b for a, b in found}
+
+
+def update_rows(session: Session, model: type[Any], /, *where: Any, **values: Any) -> int:
+    """UPDATE `model` SET `values` WHERE all of `where`; returns how many rows changed.
+
+    Objects already loaded in the session are left as they are (refresh those you read on).
+    """
+    statement = (
+        update(model).where(*where).values(**values).execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount
+
+
+def compare_and_set(session: Session, model: type[Any], /, *where: Any, **values: Any) -> bool:
+    """Update the row(s) `where` still holds (e.g. a state or version as last read); True when
+    this call won, False when another writer changed them first."""
+    return update_rows(session, model, *where, **values) > 0

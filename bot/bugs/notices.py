@@ -22,6 +22,7 @@ from bot.bugs.models import Bug, BugLink, BugTransition
 from bot.bugs.records import BugConfig, bug_by_key, ticket_label
 from bot.bugs.render import messages as render
 from bot.bugs.state import DONE, BugState
+from bot.db import insert_if_absent, insert_rows_if_absent
 from bot.models import PendingCall, SlackUser
 from bot.tickets.models import Ticket, TicketComment
 
@@ -63,8 +64,10 @@ def observe(
     if kind is None:
         return Observed()
     changed_at = state.category_changed_at or state.updated_at or now
-    inserted = _record_transition(
+    # Recorded once: only the call that inserts the transition goes on to notify.
+    inserted = insert_if_absent(
         session,
+        BugTransition,
         {
             "bug_id": bug.id,
             "kind": kind,
@@ -78,36 +81,12 @@ def observe(
             "detail": detail,
             "observed_at": now,
         },
+        ["bug_id", "kind", "changed_at"],
     )
     if not inserted:
         return Observed(ignored="transition already recorded")
     notify(session, bug, kind, changed_at, now, config)
     return Observed(transition=kind)
-
-
-def _record_transition(session: Session, values: dict[str, Any]) -> bool:
-    """Insert the transition unless recorded; True when this call inserted it.
-
-    RETURNING says so on every backend (a cursor's rowcount does not once SQLAlchemy adds
-    RETURNING to single-row PostgreSQL inserts).
-    """
-    insert = _dialect_insert(session)
-    statement = (
-        insert(BugTransition)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["bug_id", "kind", "changed_at"])
-        .returning(BugTransition.id)
-    )
-    return session.execute(statement).first() is not None
-
-
-def _dialect_insert(session: Session) -> Any:
-    """INSERT with ON CONFLICT for this session's backend."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def _older(state: BugState, bug: Bug) -> bool:
@@ -268,17 +247,8 @@ def _system_notes(
         }
         for ticket in tickets
     ]
-    insert = _dialect_insert(session)
-    connection = session.connection()
-    connection.execute(
-        insert(TicketComment.__table__).on_conflict_do_nothing(
-            index_elements=["ticket_id", "external_id"]
-        ),
-        comments,
-    )
-    connection.execute(
-        insert(PendingCall.__table__).on_conflict_do_nothing(index_elements=["key"]), calls
-    )
+    insert_rows_if_absent(session, TicketComment, comments, ["ticket_id", "external_id"])
+    insert_rows_if_absent(session, PendingCall, calls, ["key"])
 
 
 def process_webhook(

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.db import compare_and_set
 from bot.errors import UserError
 from bot.render.times import clock, span
 from bot.rotations.models import Rotation, ShiftAssignment, ShiftOffer
@@ -142,13 +143,9 @@ def check_in(
 
 
 def _cas(session: Session, seat: ShiftAssignment, expected: str, **values: object) -> None:
-    won = session.execute(
-        update(A)
-        .where(A.id == seat.id, A.state == expected, A.version == seat.version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not won:
+    if not compare_and_set(
+        session, A, A.id == seat.id, A.state == expected, A.version == seat.version, **values
+    ):
         raise UserError("That shift changed just now; please try again.")
     session.refresh(seat)
 
@@ -166,12 +163,16 @@ def mark_no_shows(
     ).all()
     marked = 0
     for seat, rotation in due:
-        won = session.execute(
-            update(A)
-            .where(A.id == seat.id, A.state == "scheduled", A.version == seat.version)
-            .values(state="no_show", absent_user_id=seat.user_id, next_notice_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = compare_and_set(
+            session,
+            A,
+            A.id == seat.id,
+            A.state == "scheduled",
+            A.version == seat.version,
+            state="no_show",
+            absent_user_id=seat.user_id,
+            next_notice_at=None,
+        )
         if not won:
             continue
         session.refresh(seat)

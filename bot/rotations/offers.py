@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.db import compare_and_set, insert_rows_if_absent
 from bot.errors import UserError
 from bot.rotations.models import Rotation, RotationMember, ShiftAssignment, ShiftOffer
-from bot.rotations.plan import insert_rows
 from bot.rotations.render import offers as say
 from bot.rotations.schedule import rank
 from bot.rotations.seats import GONE, event, hand_over, lead_ids, ledger_for, members_of, user_tz
@@ -87,7 +87,9 @@ def open_offer(
     # RETURNING, not rowcount: SQLAlchemy 2.1 with psycopg reports -1 for ON CONFLICT inserts.
     table = ShiftOffer.__table__
     keys = ["assignment_id", "version", "kind"]
-    inserted = insert_rows(session, ShiftOffer, [values], keys, returning=(table.c.id, table.c.id))
+    inserted = insert_rows_if_absent(
+        session, ShiftOffer, [values], keys, returning=(table.c.id, table.c.id)
+    )
     if not inserted:
         return None
     offer = session.get(ShiftOffer, next(iter(inserted)))
@@ -171,12 +173,16 @@ def accept(
     assert seat is not None
     if user_id not in eligible(session, seat):
         raise UserError("You are out of office or on another shift at that time.")
-    won = session.execute(
-        update(ShiftOffer)
-        .where(ShiftOffer.id == offer.id, ShiftOffer.status == "open")
-        .values(status="accepted", accepted_by=user_id, closed_at=now, next_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    won = compare_and_set(
+        session,
+        ShiftOffer,
+        ShiftOffer.id == offer.id,
+        ShiftOffer.status == "open",
+        status="accepted",
+        accepted_by=user_id,
+        closed_at=now,
+        next_at=None,
+    )
     if not won:
         winner = session.execute(
             select(ShiftOffer.accepted_by, ShiftOffer.status).where(ShiftOffer.id == offer.id)
@@ -283,13 +289,15 @@ def advance(
         select(ShiftOffer).where(ShiftOffer.status == "open", ShiftOffer.expires_at <= now)
     ).all()
     for offer in expiring:
-        won = session.execute(
-            update(ShiftOffer)
-            .where(ShiftOffer.id == offer.id, ShiftOffer.status == "open")
-            .values(status="expired", closed_at=now, next_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won:
+        if compare_and_set(
+            session,
+            ShiftOffer,
+            ShiftOffer.id == offer.id,
+            ShiftOffer.status == "open",
+            status="expired",
+            closed_at=now,
+            next_at=None,
+        ):
             session.refresh(offer)
             _expired(session, offer, now)
             summary["expired"] += 1
@@ -305,16 +313,15 @@ def advance(
         pending = [u for u in offer.candidates if u not in offer.asked]
         ask_next = offer.kind == "cover" and pending
         next_at = now + timedelta(minutes=rotation.cover_timeout_minutes) if ask_next else None
-        won = session.execute(
-            update(ShiftOffer)
-            .where(
-                ShiftOffer.id == offer.id,
-                ShiftOffer.status == "open",
-                ShiftOffer.next_at == offer.next_at,
-            )
-            .values(next_at=next_at, asked=[*offer.asked, pending[0]] if ask_next else offer.asked)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = compare_and_set(
+            session,
+            ShiftOffer,
+            ShiftOffer.id == offer.id,
+            ShiftOffer.status == "open",
+            ShiftOffer.next_at == offer.next_at,
+            next_at=next_at,
+            asked=[*offer.asked, pending[0]] if ask_next else offer.asked,
+        )
         if not won:
             continue
         session.refresh(offer)
@@ -383,12 +390,14 @@ def withdraw(session: Session, seat: ShiftAssignment, kind: str, now: datetime) 
         )
     ).all()
     for offer in offers:
-        won = session.execute(
-            update(ShiftOffer)
-            .where(ShiftOffer.id == offer.id, ShiftOffer.status == "open")
-            .values(status="cancelled", closed_at=now, next_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won:
+        if compare_and_set(
+            session,
+            ShiftOffer,
+            ShiftOffer.id == offer.id,
+            ShiftOffer.status == "open",
+            status="cancelled",
+            closed_at=now,
+            next_at=None,
+        ):
             session.refresh(offer)
             _close_asks(session, _rotation(session, seat), offer, None, now)

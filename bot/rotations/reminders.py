@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.db import compare_and_set
 from bot.models import SlackUser
 from bot.rotations.models import Rotation, Shift, ShiftAssignment
 from bot.rotations.render import shifts as say
@@ -134,12 +135,13 @@ def _start_posts(session: Session, now: datetime, limit: int) -> tuple[int, int]
     ).all()
     posted = missed = 0
     for shift, rotation in due:
-        won = session.execute(
-            update(Shift)
-            .where(Shift.id == shift.id, Shift.start_notice_at == shift.start_notice_at)
-            .values(start_notice_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = compare_and_set(
+            session,
+            Shift,
+            Shift.id == shift.id,
+            Shift.start_notice_at == shift.start_notice_at,
+            start_notice_at=None,
+        )
         if not won or shift.status != "scheduled":
             continue
         if now >= shift.ends_at:
