@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.db import insert_if_absent, update_rows
 from bot.models import OutboxMessage
+from bot.render.blocks import Message
 
 POST = "chat.postMessage"
 UPDATE = "chat.update"
@@ -60,6 +61,34 @@ def enqueue_post(
         thread_key=thread_key,
         thread_ts=thread_ts,
         target_key=link_key,
+    )
+
+
+def enqueue_message(
+    session: Session,
+    message: Message,
+    *,
+    key: str,
+    channel: str,
+    now: datetime,
+    thread_key: str | None = None,
+    thread_ts: str | None = None,
+    meta: dict[str, Any] | None = None,
+    link_key: str | None = None,
+) -> bool:
+    """Queue a rendered (text, blocks) message as a chat.postMessage (see `enqueue_post`)."""
+    text, blocks = message
+    return enqueue_post(
+        session,
+        key=key,
+        channel=channel,
+        text=text,
+        blocks=blocks,
+        now=now,
+        thread_key=thread_key,
+        thread_ts=thread_ts,
+        meta=meta,
+        link_key=link_key,
     )
 
 

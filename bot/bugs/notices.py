@@ -174,7 +174,7 @@ def notify(
         if ticket.published_version >= 0 and ticket.channel_id:
             if ticket.assignee and ticket.assignee not in assignees:
                 assignees[ticket.assignee] = people.slack_id_named(session, ticket.assignee)
-            text, blocks = render.transition_reply(
+            reply = render.transition_reply(
                 view,
                 kind,
                 agents=[link.linked_by],
@@ -184,14 +184,13 @@ def notify(
             # A posted root's ts is given directly: the dispatcher then has no parent to look
             # up for each of what may be a thousand replies.
             posted = roots.get(ticket.root_key)
-            outbox.enqueue_post(
+            outbox.enqueue_message(
                 session,
+                reply,
                 key=f"{base}:ticket:{ticket.id}",
                 channel=posted[0] if posted else ticket.channel_id,
                 thread_key=None if posted else ticket.root_key,
                 thread_ts=posted[1] if posted else None,
-                text=text,
-                blocks=blocks or None,
                 now=now,
                 meta={"bug": bug.key, "ticket": ticket.external_id},
             )
@@ -202,9 +201,12 @@ def notify(
         person = session.get(SlackUser, user_id)
         if person is not None and (person.deleted or person.is_bot):
             continue
-        text, blocks = render.transition_dm(view, kind, tickets)
-        outbox.enqueue_post(
-            session, key=f"{base}:dm:{user_id}", channel=user_id, text=text, blocks=blocks, now=now
+        outbox.enqueue_message(
+            session,
+            render.transition_dm(view, kind, tickets),
+            key=f"{base}:dm:{user_id}",
+            channel=user_id,
+            now=now,
         )
     return len(rows)
 

@@ -257,14 +257,12 @@ def unlink(
             "key": bug.key,
         },
     )
-    text, blocks = render.unlinked(bug.key, bug.url, user_id)
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        render.unlinked(bug.key, bug.url, user_id),
         key=f"bug:{bug.key}:unlinked:{ticket.id}:{stamp}",
         channel=ticket.channel_id,
         thread_key=ticket.root_key,
-        text=text,
-        blocks=blocks,
         now=now,
     )
     return bug

@@ -23,7 +23,7 @@ from bot.rotations.plan import cancel_future, generate, retime_future, stale_shi
 from bot.rotations.render import rosters
 from bot.rotations.render import shifts as say
 from bot.rotations.roster import rotation_view
-from bot.rotations.seats import GONE, cancel_open_offers, event, lead_ids, reassign
+from bot.rotations.seats import GONE, cancel_open_offers, event, reassign, tell_leads
 
 A = ShiftAssignment
 SCHEDULE_FIELDS = (
@@ -319,16 +319,14 @@ def _unfill(
     )
     cancel_open_offers(session, ShiftOffer.assignment_id == seat.id, now)
     event(session, seat.shift_id, "unfilled", now, assignment_id=seat.id, user_id=seat.user_id)
-    text, blocks = say.unfilled(rotation, seat.starts_at, seat.ends_at)
-    for lead in lead_ids(session, rotation, default_leads):
-        outbox.enqueue_post(
-            session,
-            key=f"seat:{seat.id}:v{seat.version}:unfilled:{lead}",
-            channel=lead,
-            text=text,
-            blocks=blocks,
-            now=now,
-        )
+    tell_leads(
+        session,
+        rotation,
+        say.unfilled(rotation, seat.starts_at, seat.ends_at),
+        key=f"seat:{seat.id}:v{seat.version}:unfilled",
+        now=now,
+        default_leads=default_leads,
+    )
 
 
 def save(
@@ -357,14 +355,12 @@ def save(
         rotation = current
         changed = update(session, rotation, spec, actor=actor, now=now, default_leads=default_leads)
     view = rotation_view(session, rotation, now, days=28, recent=0)
-    text, blocks = rosters.rotation_saved(rotation, current is None, changed, view)
     stamp = now.strftime("%Y%m%dT%H%M%S")
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        rosters.rotation_saved(rotation, current is None, changed, view),
         key=f"rotation:{rotation.id}:saved:{actor}:{stamp}",
         channel=actor,
-        text=text,
-        blocks=blocks,
         now=now,
     )
     return rotation, []

@@ -18,7 +18,7 @@ from bot.errors import UserError
 from bot.rotations.models import Rotation, RotationMember, ShiftAssignment, ShiftOffer
 from bot.rotations.render import offers as say
 from bot.rotations.schedule import rank
-from bot.rotations.seats import GONE, event, hand_over, lead_ids, ledger_for, members_of, user_tz
+from bot.rotations.seats import GONE, event, hand_over, ledger_for, members_of, tell_leads, user_tz
 
 A = ShiftAssignment
 
@@ -120,13 +120,11 @@ def _ask(
     user: str,
     now: datetime,
 ) -> None:
-    text, blocks = say.ask(rotation, offer, seat, user_tz(session, user, rotation.timezone))
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        say.ask(rotation, offer, seat, user_tz(session, user, rotation.timezone)),
         key=f"offer:{offer.id}:ask:{user}",
         channel=user,
-        text=text,
-        blocks=blocks,
         now=now,
     )
 
@@ -139,16 +137,14 @@ def _tell_leads_unanswered(
     now: datetime,
     default_leads: Sequence[str],
 ) -> None:
-    text, blocks = say.unanswered(rotation, offer, seat)
-    for lead in lead_ids(session, rotation, default_leads):
-        outbox.enqueue_post(
-            session,
-            key=f"offer:{offer.id}:unanswered:{lead}",
-            channel=lead,
-            text=text,
-            blocks=blocks,
-            now=now,
-        )
+    tell_leads(
+        session,
+        rotation,
+        say.unanswered(rotation, offer, seat),
+        key=f"offer:{offer.id}:unanswered",
+        now=now,
+        default_leads=default_leads,
+    )
 
 
 def accept(
@@ -239,26 +235,22 @@ def _announce_taken(
     )
     if offer.kind == "swap":
         tz = user_tz(session, offer.from_user, rotation.timezone)
-        text, blocks = say.swapped(rotation, offer, seat, taker, tz)
-        outbox.enqueue_post(
+        outbox.enqueue_message(
             session,
+            say.swapped(rotation, offer, seat, taker, tz),
             key=f"offer:{offer.id}:done",
             channel=offer.from_user,
-            text=text,
-            blocks=blocks,
             now=now,
         )
     else:
-        text, blocks = say.covered(rotation, offer, seat, taker)
-        for lead in lead_ids(session, rotation, default_leads):
-            outbox.enqueue_post(
-                session,
-                key=f"offer:{offer.id}:covered:{lead}",
-                channel=lead,
-                text=text,
-                blocks=blocks,
-                now=now,
-            )
+        tell_leads(
+            session,
+            rotation,
+            say.covered(rotation, offer, seat, taker),
+            key=f"offer:{offer.id}:covered",
+            now=now,
+            default_leads=default_leads,
+        )
     _close_asks(session, rotation, offer, taker, now)
 
 
@@ -369,13 +361,11 @@ def _expired(session: Session, offer: ShiftOffer, now: datetime) -> None:
     _close_asks(session, rotation, offer, None, now)
     if offer.kind == "swap" and seat.user_id == offer.from_user:
         tz = user_tz(session, offer.from_user, rotation.timezone)
-        text, blocks = say.still_yours(rotation, seat, tz)
-        outbox.enqueue_post(
+        outbox.enqueue_message(
             session,
+            say.still_yours(rotation, seat, tz),
             key=f"offer:{offer.id}:expired",
             channel=offer.from_user,
-            text=text,
-            blocks=blocks,
             now=now,
         )
 

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
 from bot.db import insert_rows_if_absent, update_rows
 from bot.rotations.config import parse_date, pattern_of, spec_of, zone
 from bot.rotations.models import Rotation, Shift, ShiftAssignment, ShiftEvent, ShiftOffer
@@ -20,10 +19,10 @@ from bot.rotations.seats import (
     cancel_open_offers,
     event,
     first_notice,
-    lead_ids,
     ledger_for,
     members_of,
     reassign,
+    tell_leads,
 )
 
 HORIZON = timedelta(weeks=4)
@@ -210,16 +209,14 @@ def _alert_unfilled(
     now: datetime,
     default_leads: Sequence[str],
 ) -> None:
-    text, blocks = say.unfilled(rotation, occ.starts_at, occ.ends_at)
-    for lead in lead_ids(session, rotation, default_leads):
-        outbox.enqueue_post(
-            session,
-            key=f"shift:{shift_id}:unfilled:{lead}",
-            channel=lead,
-            text=text,
-            blocks=blocks,
-            now=now,
-        )
+    tell_leads(
+        session,
+        rotation,
+        say.unfilled(rotation, occ.starts_at, occ.ends_at),
+        key=f"shift:{shift_id}:unfilled",
+        now=now,
+        default_leads=default_leads,
+    )
 
 
 def _fill_unfilled(

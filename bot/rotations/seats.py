@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot import outbox, people
 from bot.db import compare_and_set, update_rows
 from bot.models import SlackUser
+from bot.render.blocks import Message
 from bot.rotations.models import (
     OutOfOffice,
     Rotation,
@@ -200,16 +201,28 @@ def reassign(
     ):
         return None
     tz = user_tz(session, member.user_id, rotation.timezone)
-    text, blocks = say.assigned(rotation, seat, previous, reason, tz)
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        say.assigned(rotation, seat, previous, reason, tz),
         key=f"seat:{seat.id}:v{seat.version}:assigned",
         channel=member.user_id,
-        text=text,
-        blocks=blocks,
         now=now,
     )
     return member.user_id
+
+
+def tell_leads(
+    session: Session,
+    rotation: Rotation,
+    message: Message,
+    *,
+    key: str,
+    now: datetime,
+    default_leads: Sequence[str],
+) -> None:
+    """DM `message` to each of the rotation's leads, under the outbox key `{key}:{lead}`."""
+    for lead in lead_ids(session, rotation, default_leads):
+        outbox.enqueue_message(session, message, key=f"{key}:{lead}", channel=lead, now=now)
 
 
 def cancel_open_offers(session: Session, where: Any, now: datetime) -> None:
