@@ -169,22 +169,11 @@ def accept(
     assert seat is not None
     if user_id not in eligible(session, seat):
         raise UserError("You are out of office or on another shift at that time.")
-    won = compare_and_set(
-        session,
-        ShiftOffer,
-        ShiftOffer.id == offer.id,
-        ShiftOffer.status == "open",
-        status="accepted",
-        accepted_by=user_id,
-        closed_at=now,
-        next_at=None,
-    )
-    if not won:
+    if not _close(session, offer, "accepted", now, accepted_by=user_id):
         winner = session.execute(
             select(ShiftOffer.accepted_by, ShiftOffer.status).where(ShiftOffer.id == offer.id)
         ).one()
         raise UserError(_closed_text(winner[1], winner[0], user_id))
-    session.refresh(offer)
     rotation = _rotation(session, seat)
     team = _team_of(session, rotation.id, user_id)
     kind = "swapped" if offer.kind == "swap" else "covered"
@@ -195,6 +184,24 @@ def accept(
         raise UserError("That shift changed just now; it is no longer on offer.")
     _announce_taken(session, rotation, offer, seat, user_id, now, default_leads)
     return seat
+
+
+def _close(session: Session, offer: ShiftOffer, status: str, now: datetime, **values: str) -> bool:
+    """Close an offer that is still open (compare-and-set on its status); True when this call
+    closed it, and then `offer` is refreshed."""
+    if not compare_and_set(
+        session,
+        ShiftOffer,
+        ShiftOffer.id == offer.id,
+        ShiftOffer.status == "open",
+        status=status,
+        closed_at=now,
+        next_at=None,
+        **values,
+    ):
+        return False
+    session.refresh(offer)
+    return True
 
 
 def _team_of(session: Session, rotation_id: int, user_id: str) -> str:
@@ -281,16 +288,7 @@ def advance(
         select(ShiftOffer).where(ShiftOffer.status == "open", ShiftOffer.expires_at <= now)
     ).all()
     for offer in expiring:
-        if compare_and_set(
-            session,
-            ShiftOffer,
-            ShiftOffer.id == offer.id,
-            ShiftOffer.status == "open",
-            status="expired",
-            closed_at=now,
-            next_at=None,
-        ):
-            session.refresh(offer)
+        if _close(session, offer, "expired", now):
             _expired(session, offer, now)
             summary["expired"] += 1
     due = session.scalars(
@@ -380,14 +378,5 @@ def withdraw(session: Session, seat: ShiftAssignment, kind: str, now: datetime) 
         )
     ).all()
     for offer in offers:
-        if compare_and_set(
-            session,
-            ShiftOffer,
-            ShiftOffer.id == offer.id,
-            ShiftOffer.status == "open",
-            status="cancelled",
-            closed_at=now,
-            next_at=None,
-        ):
-            session.refresh(offer)
+        if _close(session, offer, "cancelled", now):
             _close_asks(session, _rotation(session, seat), offer, None, now)
