@@ -27,7 +27,7 @@ from bot.models import OutboxMessage
 from bot.rotations import lifecycle
 from bot.rotations.config import RotationSpec
 from bot.rotations.models import Rotation, ShiftAssignment
-from scheduling.sweeps import lifecycle as sweeps
+from scheduling.sweeps import rotations as sweeps
 
 # Saturday 28 November 2026, 12:00 in Berlin: nothing is due until Sunday 14:00.
 START = datetime(2026, 11, 28, 11, 0, tzinfo=UTC)

@@ -1,15 +1,28 @@
-"""Engine and session construction, and the one-transaction unit of work."""
+"""Engine and session construction, the one-transaction unit of work, and the statements
+every domain writes the same way (insert unless present, compare-and-set updates).
+
+SQLite has one writer at a time, and webhooks and commands must not wait long for it. So
+this module also owns the contention tuning. Writers in this process queue on a `FairLock`
+of our own and take turns in arrival order: Python's own lock let the thread that released
+it take it straight back, so a background loop writing batch after batch could keep a
+request waiting for many batches (and SQLite's busy handler, sleeping up to 100 ms between
+retries, would hand over late). And while requests are arriving (`Pressure`, touched by
+every webhook and Slack request), background work yields: the inbox worker, the calls
+worker and the outbox dispatcher wait briefly before each round, and the inbox processes
+one event per transaction instead of a batch, so a webhook never waits long for the writer.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -132,6 +145,28 @@ def _write_lock(engine: Engine) -> FairLock | None:
         return lock
 
 
+class Pressure:
+    """When requests last arrived: background work yields to them (one GIL, one SQLite writer)."""
+
+    def __init__(self, window: float = 0.05) -> None:
+        self.window = window
+        self._last = 0.0
+
+    def touch(self) -> None:
+        """A request is being served."""
+        self._last = time.monotonic()
+
+    def busy(self) -> bool:
+        """Whether a request arrived within the window."""
+        return time.monotonic() - self._last < self.window
+
+    def wait(self, most: float = 0.25) -> None:
+        """Let requests go first, but never stall background work for more than `most`."""
+        deadline = time.monotonic() + most
+        while self.busy() and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
@@ -156,15 +191,20 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
             session.rollback()
 
 
+def _insert_for(session: Session) -> Any:
+    """INSERT with ON CONFLICT for this session's backend (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def insert_if_absent(
     session: Session, model: type[Any], values: dict[str, Any], keys: list[str]
 ) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on `keys`; True when a row was inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = _insert_for(session)
     # RETURNING tells reliably whether the row went in (psycopg can report rowcount -1 here).
     first_key = next(iter(model.__table__.primary_key.columns))
     statement = (
@@ -174,3 +214,43 @@ def insert_if_absent(
         .returning(first_key)
     )
     return session.execute(statement).first() is not None
+
+
+def insert_rows_if_absent(
+    session: Session,
+    model: type[Any],
+    rows: list[dict[str, Any]],
+    keys: list[str],
+    *,
+    returning: tuple[Any, Any] | None = None,
+) -> dict[Any, Any]:
+    """Bulk INSERT … ON CONFLICT DO NOTHING on `keys` (rows already there are left alone).
+
+    With `returning` (two columns), a dict of the first to the second for the rows inserted.
+    """
+    if not rows:
+        return {}
+    # Core rather than ORM bulk insert: the same statement, without per-row ORM bookkeeping.
+    statement = _insert_for(session)(model.__table__).on_conflict_do_nothing(index_elements=keys)
+    if returning is None:
+        session.connection().execute(statement, rows)
+        return {}
+    found = session.connection().execute(statement.returning(*returning), rows)
+    return {a: b for a, b in found}
+
+
+def update_rows(session: Session, model: type[Any], /, *where: Any, **values: Any) -> int:
+    """UPDATE `model` SET `values` WHERE all of `where`; returns how many rows changed.
+
+    Objects already loaded in the session are left as they are (refresh those you read on).
+    """
+    statement = (
+        update(model).where(*where).values(**values).execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount
+
+
+def compare_and_set(session: Session, model: type[Any], /, *where: Any, **values: Any) -> bool:
+    """Update the row(s) `where` still holds (e.g. a state or version as last read); True when
+    this call won, False when another writer changed them first."""
+    return update_rows(session, model, *where, **values) > 0

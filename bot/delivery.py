@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.db import update_rows
 from bot.models import OutboxMessage
 from bot.outbox import ACTIVE
 
@@ -128,11 +129,13 @@ def claim(
         )
     for ids, extra in ((fresh, {}), (lapsed, {"uncertain": True})):
         if ids:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(status="sending", lease_until=now + LEASE, **extra)
-                .execution_options(synchronize_session=False)
+            update_rows(
+                session,
+                OutboxMessage,
+                OutboxMessage.id.in_(ids),
+                status="sending",
+                lease_until=now + LEASE,
+                **extra,
             )
     batch.by_channel = {lane: q for lane, q in batch.by_channel.items() if q}
     return batch
@@ -207,14 +210,13 @@ def settle(session: Session, outcomes: Sequence[Outcome], now: datetime, max_att
 def _bury_orphans(session: Session) -> None:
     """Rows whose thread parent or update target is dead can never go out: dead too."""
     dead_keys = select(OutboxMessage.key).where(OutboxMessage.status == "dead").scalar_subquery()
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.status == "pending",
-            (OutboxMessage.thread_key.in_(dead_keys)) | (OutboxMessage.target_key.in_(dead_keys)),
-        )
-        .values(status="dead", last_error="parent_dead: the message it belongs to failed")
-        .execution_options(synchronize_session=False)
+    update_rows(
+        session,
+        OutboxMessage,
+        OutboxMessage.status == "pending",
+        (OutboxMessage.thread_key.in_(dead_keys)) | (OutboxMessage.target_key.in_(dead_keys)),
+        status="dead",
+        last_error="parent_dead: the message it belongs to failed",
     )
 
 

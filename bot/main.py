@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import inbox, outbox
-from bot.db import make_engine, session_factory, transaction
+from bot.db import Pressure, make_engine, session_factory, transaction
 from bot.settings import Settings
 from bot.tickets import welcome
 from handlers.deps import Deps
@@ -34,7 +34,7 @@ from integrations.slack_directory import fetch_groups, fetch_users
 from integrations.zendesk import ZendeskClient
 from scheduling.jobs import build_jobs, calls_step, inbox_step
 from scheduling.leader import Leadership
-from scheduling.scheduler import Clockwork, Pressure, Worker
+from scheduling.scheduler import Clockwork, Worker
 
 log = logging.getLogger("supportbot")
 
@@ -162,7 +162,7 @@ def build_runtime(
         factory=factory,
         clock=clock,
         wake_outbox=dispatcher.notify,
-        note_request=pressure.touch,
+        pressure=pressure,
     )
     calls_worker = Worker(
         "calls",

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db import insert_if_absent
+from bot.db import insert_if_absent, update_rows
 from bot.models import OutboxMessage
+from bot.render.blocks import Message
 
 POST = "chat.postMessage"
 UPDATE = "chat.update"
@@ -60,6 +61,34 @@ def enqueue_post(
         thread_key=thread_key,
         thread_ts=thread_ts,
         target_key=link_key,
+    )
+
+
+def enqueue_message(
+    session: Session,
+    message: Message,
+    *,
+    key: str,
+    channel: str,
+    now: datetime,
+    thread_key: str | None = None,
+    thread_ts: str | None = None,
+    meta: dict[str, Any] | None = None,
+    link_key: str | None = None,
+) -> bool:
+    """Queue a rendered (text, blocks) message as a chat.postMessage (see `enqueue_post`)."""
+    text, blocks = message
+    return enqueue_post(
+        session,
+        key=key,
+        channel=channel,
+        text=text,
+        blocks=blocks,
+        now=now,
+        thread_key=thread_key,
+        thread_ts=thread_ts,
+        meta=meta,
+        link_key=link_key,
     )
 
 
@@ -169,11 +198,13 @@ def _insert(
 
 def _supersede(session: Session, condition: Any, keep_key: str) -> None:
     """Drop queued, unclaimed rows that a newer row replaces (only the latest state matters)."""
-    session.execute(
-        update(OutboxMessage)
-        .where(condition, OutboxMessage.status == "pending", OutboxMessage.key != keep_key)
-        .values(status="superseded")
-        .execution_options(synchronize_session=False)
+    update_rows(
+        session,
+        OutboxMessage,
+        condition,
+        OutboxMessage.status == "pending",
+        OutboxMessage.key != keep_key,
+        status="superseded",
     )
 
 
@@ -203,14 +234,18 @@ def posted_many(session: Session, keys: Sequence[str]) -> dict[str, tuple[str, s
 
 def retry_dead(session: Session, now: datetime, ids: Sequence[int] | None = None) -> int:
     """Put dead letters (all, or the given ids) back in the queue; returns how many."""
-    statement = update(OutboxMessage).where(OutboxMessage.status == "dead")
+    where = [OutboxMessage.status == "dead"]
     if ids:
-        statement = statement.where(OutboxMessage.id.in_(list(ids)))
-    return session.execute(
-        statement.values(
-            status="pending", attempts=0, next_attempt_at=now, last_error=None
-        ).execution_options(synchronize_session=False)
-    ).rowcount
+        where.append(OutboxMessage.id.in_(list(ids)))
+    return update_rows(
+        session,
+        OutboxMessage,
+        *where,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        last_error=None,
+    )
 
 
 def counts(session: Session) -> dict[str, int]:

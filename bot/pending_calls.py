@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import insert_if_absent
+from bot.db import compare_and_set, insert_if_absent
 from bot.models import PendingCall
 
 LEASE = timedelta(minutes=2)
@@ -86,16 +86,16 @@ def claim(session: Session, now: datetime, kinds: Sequence[str], limit: int = 20
     ).all()
     claimed = []
     for row in rows:
-        won = session.execute(
-            update(PendingCall)
-            .where(
-                PendingCall.id == row.id,
-                PendingCall.status == row.status,
-                PendingCall.attempts == row.attempts,
-            )
-            .values(status="running", lease_until=now + LEASE, attempts=row.attempts + 1)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = compare_and_set(
+            session,
+            PendingCall,
+            PendingCall.id == row.id,
+            PendingCall.status == row.status,
+            PendingCall.attempts == row.attempts,
+            status="running",
+            lease_until=now + LEASE,
+            attempts=row.attempts + 1,
+        )
         if won:
             claimed.append(
                 Claimed(row.id, row.key, row.kind, row.payload, row.attempts + 1, row.requested_by)

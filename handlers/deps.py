@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import Pressure
 from bot.settings import Settings
 
 
@@ -41,5 +42,6 @@ class Deps:
     wake_inbox: Callable[[], None] = _nothing
     wake_outbox: Callable[[], None] = _nothing
     wake_calls: Callable[[], None] = _nothing
-    note_request: Callable[[], None] = _nothing
+    # Every request touches it so background work lets requests have SQLite's writer first.
+    pressure: Pressure = field(default_factory=Pressure)
     listening: Listening = field(default_factory=Listening)

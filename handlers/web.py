@@ -63,7 +63,7 @@ def build_web_app(deps: Deps, bolt: App, health: Callable[[], tuple[bool, dict[s
 
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
-        deps.note_request()
+        deps.pressure.touch()
         body = await request.body()
         timestamp = request.headers.get("x-slack-request-timestamp", "")
         signature = request.headers.get("x-slack-signature", "")

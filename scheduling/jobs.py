@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import transaction
+from bot.db import Pressure, transaction
 from bot.events import home_config, reactions, ticket_config
 from bot.insights import home
 from bot.settings import Settings
@@ -17,7 +17,7 @@ from integrations import calls
 from integrations.clients import Clients
 from scheduling.bug_jobs import bug_jobs
 from scheduling.rotation_jobs import rotation_jobs
-from scheduling.scheduler import Job, Pressure, sweep_job
+from scheduling.scheduler import Job, sweep_job
 from scheduling.sweeps import digest as digest_sweep
 from scheduling.sweeps import directory, zendesk_export
 from scheduling.sweeps import inbox as inbox_sweep
@@ -33,7 +33,8 @@ def inbox_step(
     pressure: Pressure | None = None,
 ) -> Callable[[], int]:
     """One batch of stored events; returns how many were finished. While requests are
-    arriving the batch is one event, so a webhook never waits long for the writer."""
+    arriving the batch is one event, so a webhook never waits long for the writer (see
+    `bot.db`)."""
     sweep, single = inbox_sweep.sweep_for(settings), inbox_sweep.sweep_for(settings, batch=1)
 
     def step() -> int:

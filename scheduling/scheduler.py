@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +12,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import transaction
+from bot.db import Pressure, transaction
 from integrations.slack_delivery import Dispatcher
 from scheduling.leader import Leadership
 
@@ -46,28 +45,6 @@ def sweep_job(
             return sweep(session, now)
 
     return Job(name, run, seconds)
-
-
-class Pressure:
-    """When requests last arrived: background work yields to them (one GIL, one SQLite writer)."""
-
-    def __init__(self, window: float = 0.05) -> None:
-        self.window = window
-        self._last = 0.0
-
-    def touch(self) -> None:
-        """A request is being served."""
-        self._last = time.monotonic()
-
-    def busy(self) -> bool:
-        """Whether a request arrived within the window."""
-        return time.monotonic() - self._last < self.window
-
-    def wait(self, most: float = 0.25) -> None:
-        """Let requests go first, but never stall background work for more than `most`."""
-        deadline = time.monotonic() + most
-        while self.busy() and time.monotonic() < deadline:
-            time.sleep(0.002)
 
 
 class Worker:

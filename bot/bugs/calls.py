@@ -55,14 +55,12 @@ def _announce(
 ) -> None:
     view = notices.bug_view(bug)
     user_id = call.payload["user_id"]
-    text, blocks = render.filed(view, user_id) if kind == "filed" else render.linked(view, user_id)
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        render.filed(view, user_id) if kind == "filed" else render.linked(view, user_id),
         key=f"{call.key}:announced"[:255],
         channel=ticket.channel_id,
         thread_key=ticket.root_key,
-        text=text,
-        blocks=blocks,
         now=now,
         meta={"bug": bug.key, "ticket": ticket.external_id},
     )

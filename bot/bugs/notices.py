@@ -22,6 +22,7 @@ from bot.bugs.models import Bug, BugLink, BugTransition
 from bot.bugs.records import BugConfig, bug_by_key, ticket_label
 from bot.bugs.render import messages as render
 from bot.bugs.state import DONE, BugState
+from bot.db import insert_if_absent, insert_rows_if_absent
 from bot.models import PendingCall, SlackUser
 from bot.tickets.models import Ticket, TicketComment
 
@@ -63,8 +64,10 @@ def observe(
     if kind is None:
         return Observed()
     changed_at = state.category_changed_at or state.updated_at or now
-    inserted = _record_transition(
+    # Recorded once: only the call that inserts the transition goes on to notify.
+    inserted = insert_if_absent(
         session,
+        BugTransition,
         {
             "bug_id": bug.id,
             "kind": kind,
@@ -78,36 +81,12 @@ def observe(
             "detail": detail,
             "observed_at": now,
         },
+        ["bug_id", "kind", "changed_at"],
     )
     if not inserted:
         return Observed(ignored="transition already recorded")
     notify(session, bug, kind, changed_at, now, config)
     return Observed(transition=kind)
-
-
-def _record_transition(session: Session, values: dict[str, Any]) -> bool:
-    """Insert the transition unless recorded; True when this call inserted it.
-
-    RETURNING says so on every backend (a cursor's rowcount does not once SQLAlchemy adds
-    RETURNING to single-row PostgreSQL inserts).
-    """
-    insert = _dialect_insert(session)
-    statement = (
-        insert(BugTransition)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["bug_id", "kind", "changed_at"])
-        .returning(BugTransition.id)
-    )
-    return session.execute(statement).first() is not None
-
-
-def _dialect_insert(session: Session) -> Any:
-    """INSERT with ON CONFLICT for this session's backend."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
 
 
 def _older(state: BugState, bug: Bug) -> bool:
@@ -195,7 +174,7 @@ def notify(
         if ticket.published_version >= 0 and ticket.channel_id:
             if ticket.assignee and ticket.assignee not in assignees:
                 assignees[ticket.assignee] = people.slack_id_named(session, ticket.assignee)
-            text, blocks = render.transition_reply(
+            reply = render.transition_reply(
                 view,
                 kind,
                 agents=[link.linked_by],
@@ -205,14 +184,13 @@ def notify(
             # A posted root's ts is given directly: the dispatcher then has no parent to look
             # up for each of what may be a thousand replies.
             posted = roots.get(ticket.root_key)
-            outbox.enqueue_post(
+            outbox.enqueue_message(
                 session,
+                reply,
                 key=f"{base}:ticket:{ticket.id}",
                 channel=posted[0] if posted else ticket.channel_id,
                 thread_key=None if posted else ticket.root_key,
                 thread_ts=posted[1] if posted else None,
-                text=text,
-                blocks=blocks or None,
                 now=now,
                 meta={"bug": bug.key, "ticket": ticket.external_id},
             )
@@ -223,9 +201,12 @@ def notify(
         person = session.get(SlackUser, user_id)
         if person is not None and (person.deleted or person.is_bot):
             continue
-        text, blocks = render.transition_dm(view, kind, tickets)
-        outbox.enqueue_post(
-            session, key=f"{base}:dm:{user_id}", channel=user_id, text=text, blocks=blocks, now=now
+        outbox.enqueue_message(
+            session,
+            render.transition_dm(view, kind, tickets),
+            key=f"{base}:dm:{user_id}",
+            channel=user_id,
+            now=now,
         )
     return len(rows)
 
@@ -268,17 +249,8 @@ def _system_notes(
         }
         for ticket in tickets
     ]
-    insert = _dialect_insert(session)
-    connection = session.connection()
-    connection.execute(
-        insert(TicketComment.__table__).on_conflict_do_nothing(
-            index_elements=["ticket_id", "external_id"]
-        ),
-        comments,
-    )
-    connection.execute(
-        insert(PendingCall.__table__).on_conflict_do_nothing(index_elements=["key"]), calls
-    )
+    insert_rows_if_absent(session, TicketComment, comments, ["ticket_id", "external_id"])
+    insert_rows_if_absent(session, PendingCall, calls, ["key"])
 
 
 def process_webhook(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox, pending_calls, people
@@ -20,7 +20,7 @@ from bot.bugs.filing import CREATE, Filing, jira_fields, thread_messages
 from bot.bugs.models import Bug, BugLink
 from bot.bugs.render import messages as render
 from bot.bugs.state import DONE, BugState
-from bot.db import insert_if_absent
+from bot.db import insert_if_absent, update_rows
 from bot.errors import UserError
 from bot.tickets.models import Ticket
 
@@ -257,14 +257,12 @@ def unlink(
             "key": bug.key,
         },
     )
-    text, blocks = render.unlinked(bug.key, bug.url, user_id)
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        render.unlinked(bug.key, bug.url, user_id),
         key=f"bug:{bug.key}:unlinked:{ticket.id}:{stamp}",
         channel=ticket.channel_id,
         thread_key=ticket.root_key,
-        text=text,
-        blocks=blocks,
         now=now,
     )
     return bug
@@ -293,16 +291,6 @@ def keys_to_poll(session: Session, now: datetime, limit: int = 10000) -> list[st
 def mark_polled(session: Session, keys: list[str], gone: list[str], now: datetime) -> None:
     """Stamp polled bugs; bugs Jira no longer has (deleted, or hidden from us) stop being polled."""
     if keys:
-        session.execute(
-            update(Bug)
-            .where(Bug.key.in_(keys))
-            .values(polled_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        update_rows(session, Bug, Bug.key.in_(keys), polled_at=now)
     if gone:
-        session.execute(
-            update(Bug)
-            .where(Bug.key.in_(gone))
-            .values(gone_at=now)
-            .execution_options(synchronize_session=False)
-        )
+        update_rows(session, Bug, Bug.key.in_(gone), gone_at=now)

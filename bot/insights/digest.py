@@ -186,13 +186,11 @@ def due(
     if reason or not config.channel:
         done["skipped"] = 1
         return done
-    text, blocks = reports.digest_message(compose(session, fire_at), config.timezone)
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        reports.digest_message(compose(session, fire_at), config.timezone),
         key=f"digest:{fire_at.isoformat()}",
         channel=config.channel,
-        text=text,
-        blocks=blocks,
         now=now,
     )
     done["sent"] = 1

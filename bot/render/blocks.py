@@ -23,6 +23,8 @@ OPTION_VALUE = 150
 VIEW_TITLE = 24
 
 Block = dict[str, Any]
+# A rendered message: its fallback text (notifications, screen readers) and its blocks.
+Message = tuple[str, list[Block]]
 
 
 def escape(text: str) -> str:

@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.db import compare_and_set
 from bot.errors import UserError
 from bot.render.times import clock, span
 from bot.rotations.models import Rotation, ShiftAssignment, ShiftOffer
 from bot.rotations.offers import open_offer, withdraw
 from bot.rotations.render import offers as say
-from bot.rotations.seats import event, lead_ids, user_tz
+from bot.rotations.seats import event, tell_leads, user_tz
 
 A = ShiftAssignment
 LIVE = ("scheduled", "no_show", "covered", "checked_in", "late")
@@ -114,16 +115,14 @@ def check_in(
             user_id=user_id,
         )
         withdraw(session, seat, "cover", now)
-        text, blocks = say.late_for_leads(rotation, seat, now)
-        for lead in lead_ids(session, rotation, default_leads):
-            outbox.enqueue_post(
-                session,
-                key=f"seat:{seat.id}:late:{lead}",
-                channel=lead,
-                text=text,
-                blocks=blocks,
-                now=now,
-            )
+        tell_leads(
+            session,
+            rotation,
+            say.late_for_leads(rotation, seat, now),
+            key=f"seat:{seat.id}:late",
+            now=now,
+            default_leads=default_leads,
+        )
         return ":hourglass: Checked in late; your leads know you are here and cover is called off."
     if seat.absent_user_id == user_id and seat.late_at is None:
         seat.late_at = now
@@ -142,13 +141,9 @@ def check_in(
 
 
 def _cas(session: Session, seat: ShiftAssignment, expected: str, **values: object) -> None:
-    won = session.execute(
-        update(A)
-        .where(A.id == seat.id, A.state == expected, A.version == seat.version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not won:
+    if not compare_and_set(
+        session, A, A.id == seat.id, A.state == expected, A.version == seat.version, **values
+    ):
         raise UserError("That shift changed just now; please try again.")
     session.refresh(seat)
 
@@ -166,12 +161,16 @@ def mark_no_shows(
     ).all()
     marked = 0
     for seat, rotation in due:
-        won = session.execute(
-            update(A)
-            .where(A.id == seat.id, A.state == "scheduled", A.version == seat.version)
-            .values(state="no_show", absent_user_id=seat.user_id, next_notice_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = compare_and_set(
+            session,
+            A,
+            A.id == seat.id,
+            A.state == "scheduled",
+            A.version == seat.version,
+            state="no_show",
+            absent_user_id=seat.user_id,
+            next_notice_at=None,
+        )
         if not won:
             continue
         session.refresh(seat)
@@ -181,25 +180,21 @@ def mark_no_shows(
             open_offer(session, seat, "cover", now, actor="system") if now < seat.ends_at else None
         )
         asked = offer.asked[0] if offer and offer.asked else None
-        text, blocks = say.no_show_for_leads(rotation, seat, asked, now)
-        for lead in lead_ids(session, rotation, default_leads):
-            outbox.enqueue_post(
-                session,
-                key=f"seat:{seat.id}:noshow:{lead}",
-                channel=lead,
-                text=text,
-                blocks=blocks,
-                now=now,
-            )
+        tell_leads(
+            session,
+            rotation,
+            say.no_show_for_leads(rotation, seat, asked, now),
+            key=f"seat:{seat.id}:noshow",
+            now=now,
+            default_leads=default_leads,
+        )
         if now < seat.ends_at:
             tz = user_tz(session, seat.user_id, rotation.timezone)
-            text, blocks = say.no_show_for_holder(rotation, seat, tz)
-            outbox.enqueue_post(
+            outbox.enqueue_message(
                 session,
+                say.no_show_for_holder(rotation, seat, tz),
                 key=f"seat:{seat.id}:noshow:holder",
                 channel=seat.user_id,
-                text=text,
-                blocks=blocks,
                 now=now,
             )
     return marked

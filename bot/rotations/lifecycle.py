@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from bot import outbox, people
+from bot.db import update_rows
 from bot.errors import UserError
 from bot.models import SlackUser, SlackUserGroup
 from bot.rotations.config import RotationSpec, parse_date, stored_pattern, validate, zone
@@ -23,7 +23,7 @@ from bot.rotations.plan import cancel_future, generate, retime_future, stale_shi
 from bot.rotations.render import rosters
 from bot.rotations.render import shifts as say
 from bot.rotations.roster import rotation_view
-from bot.rotations.seats import GONE, event, lead_ids, reassign
+from bot.rotations.seats import GONE, cancel_open_offers, event, reassign, tell_leads
 
 A = ShiftAssignment
 SCHEDULE_FIELDS = (
@@ -306,31 +306,27 @@ def _unfill(
     now: datetime,
     default_leads: Sequence[str],
 ) -> None:
-    session.execute(
-        sql_update(A)
-        .where(A.id == seat.id, A.version == seat.version)
-        .values(
-            user_id="", team_id="", state="unfilled", version=seat.version + 1, next_notice_at=None
-        )
-        .execution_options(synchronize_session=False)
+    update_rows(
+        session,
+        A,
+        A.id == seat.id,
+        A.version == seat.version,
+        user_id="",
+        team_id="",
+        state="unfilled",
+        version=seat.version + 1,
+        next_notice_at=None,
     )
-    session.execute(
-        sql_update(ShiftOffer)
-        .where(ShiftOffer.assignment_id == seat.id, ShiftOffer.status == "open")
-        .values(status="cancelled", closed_at=now, next_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    cancel_open_offers(session, ShiftOffer.assignment_id == seat.id, now)
     event(session, seat.shift_id, "unfilled", now, assignment_id=seat.id, user_id=seat.user_id)
-    text, blocks = say.unfilled(rotation, seat.starts_at, seat.ends_at)
-    for lead in lead_ids(session, rotation, default_leads):
-        outbox.enqueue_post(
-            session,
-            key=f"seat:{seat.id}:v{seat.version}:unfilled:{lead}",
-            channel=lead,
-            text=text,
-            blocks=blocks,
-            now=now,
-        )
+    tell_leads(
+        session,
+        rotation,
+        say.unfilled(rotation, seat.starts_at, seat.ends_at),
+        key=f"seat:{seat.id}:v{seat.version}:unfilled",
+        now=now,
+        default_leads=default_leads,
+    )
 
 
 def save(
@@ -359,14 +355,12 @@ def save(
         rotation = current
         changed = update(session, rotation, spec, actor=actor, now=now, default_leads=default_leads)
     view = rotation_view(session, rotation, now, days=28, recent=0)
-    text, blocks = rosters.rotation_saved(rotation, current is None, changed, view)
     stamp = now.strftime("%Y%m%dT%H%M%S")
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        rosters.rotation_saved(rotation, current is None, changed, view),
         key=f"rotation:{rotation.id}:saved:{actor}:{stamp}",
         channel=actor,
-        text=text,
-        blocks=blocks,
         now=now,
     )
     return rotation, []

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.db import compare_and_set, insert_rows_if_absent
 from bot.errors import UserError
 from bot.rotations.models import Rotation, RotationMember, ShiftAssignment, ShiftOffer
-from bot.rotations.plan import insert_rows
 from bot.rotations.render import offers as say
 from bot.rotations.schedule import rank
-from bot.rotations.seats import GONE, event, hand_over, lead_ids, ledger_for, members_of, user_tz
+from bot.rotations.seats import GONE, event, hand_over, ledger_for, members_of, tell_leads, user_tz
 
 A = ShiftAssignment
 
@@ -87,7 +87,9 @@ def open_offer(
     # RETURNING, not rowcount: SQLAlchemy 2.1 with psycopg reports -1 for ON CONFLICT inserts.
     table = ShiftOffer.__table__
     keys = ["assignment_id", "version", "kind"]
-    inserted = insert_rows(session, ShiftOffer, [values], keys, returning=(table.c.id, table.c.id))
+    inserted = insert_rows_if_absent(
+        session, ShiftOffer, [values], keys, returning=(table.c.id, table.c.id)
+    )
     if not inserted:
         return None
     offer = session.get(ShiftOffer, next(iter(inserted)))
@@ -118,13 +120,11 @@ def _ask(
     user: str,
     now: datetime,
 ) -> None:
-    text, blocks = say.ask(rotation, offer, seat, user_tz(session, user, rotation.timezone))
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        say.ask(rotation, offer, seat, user_tz(session, user, rotation.timezone)),
         key=f"offer:{offer.id}:ask:{user}",
         channel=user,
-        text=text,
-        blocks=blocks,
         now=now,
     )
 
@@ -137,16 +137,14 @@ def _tell_leads_unanswered(
     now: datetime,
     default_leads: Sequence[str],
 ) -> None:
-    text, blocks = say.unanswered(rotation, offer, seat)
-    for lead in lead_ids(session, rotation, default_leads):
-        outbox.enqueue_post(
-            session,
-            key=f"offer:{offer.id}:unanswered:{lead}",
-            channel=lead,
-            text=text,
-            blocks=blocks,
-            now=now,
-        )
+    tell_leads(
+        session,
+        rotation,
+        say.unanswered(rotation, offer, seat),
+        key=f"offer:{offer.id}:unanswered",
+        now=now,
+        default_leads=default_leads,
+    )
 
 
 def accept(
@@ -171,18 +169,11 @@ def accept(
     assert seat is not None
     if user_id not in eligible(session, seat):
         raise UserError("You are out of office or on another shift at that time.")
-    won = session.execute(
-        update(ShiftOffer)
-        .where(ShiftOffer.id == offer.id, ShiftOffer.status == "open")
-        .values(status="accepted", accepted_by=user_id, closed_at=now, next_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not won:
+    if not _close(session, offer, "accepted", now, accepted_by=user_id):
         winner = session.execute(
             select(ShiftOffer.accepted_by, ShiftOffer.status).where(ShiftOffer.id == offer.id)
         ).one()
         raise UserError(_closed_text(winner[1], winner[0], user_id))
-    session.refresh(offer)
     rotation = _rotation(session, seat)
     team = _team_of(session, rotation.id, user_id)
     kind = "swapped" if offer.kind == "swap" else "covered"
@@ -193,6 +184,24 @@ def accept(
         raise UserError("That shift changed just now; it is no longer on offer.")
     _announce_taken(session, rotation, offer, seat, user_id, now, default_leads)
     return seat
+
+
+def _close(session: Session, offer: ShiftOffer, status: str, now: datetime, **values: str) -> bool:
+    """Close an offer that is still open (compare-and-set on its status); True when this call
+    closed it, and then `offer` is refreshed."""
+    if not compare_and_set(
+        session,
+        ShiftOffer,
+        ShiftOffer.id == offer.id,
+        ShiftOffer.status == "open",
+        status=status,
+        closed_at=now,
+        next_at=None,
+        **values,
+    ):
+        return False
+    session.refresh(offer)
+    return True
 
 
 def _team_of(session: Session, rotation_id: int, user_id: str) -> str:
@@ -233,26 +242,22 @@ def _announce_taken(
     )
     if offer.kind == "swap":
         tz = user_tz(session, offer.from_user, rotation.timezone)
-        text, blocks = say.swapped(rotation, offer, seat, taker, tz)
-        outbox.enqueue_post(
+        outbox.enqueue_message(
             session,
+            say.swapped(rotation, offer, seat, taker, tz),
             key=f"offer:{offer.id}:done",
             channel=offer.from_user,
-            text=text,
-            blocks=blocks,
             now=now,
         )
     else:
-        text, blocks = say.covered(rotation, offer, seat, taker)
-        for lead in lead_ids(session, rotation, default_leads):
-            outbox.enqueue_post(
-                session,
-                key=f"offer:{offer.id}:covered:{lead}",
-                channel=lead,
-                text=text,
-                blocks=blocks,
-                now=now,
-            )
+        tell_leads(
+            session,
+            rotation,
+            say.covered(rotation, offer, seat, taker),
+            key=f"offer:{offer.id}:covered",
+            now=now,
+            default_leads=default_leads,
+        )
     _close_asks(session, rotation, offer, taker, now)
 
 
@@ -283,14 +288,7 @@ def advance(
         select(ShiftOffer).where(ShiftOffer.status == "open", ShiftOffer.expires_at <= now)
     ).all()
     for offer in expiring:
-        won = session.execute(
-            update(ShiftOffer)
-            .where(ShiftOffer.id == offer.id, ShiftOffer.status == "open")
-            .values(status="expired", closed_at=now, next_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won:
-            session.refresh(offer)
+        if _close(session, offer, "expired", now):
             _expired(session, offer, now)
             summary["expired"] += 1
     due = session.scalars(
@@ -305,16 +303,15 @@ def advance(
         pending = [u for u in offer.candidates if u not in offer.asked]
         ask_next = offer.kind == "cover" and pending
         next_at = now + timedelta(minutes=rotation.cover_timeout_minutes) if ask_next else None
-        won = session.execute(
-            update(ShiftOffer)
-            .where(
-                ShiftOffer.id == offer.id,
-                ShiftOffer.status == "open",
-                ShiftOffer.next_at == offer.next_at,
-            )
-            .values(next_at=next_at, asked=[*offer.asked, pending[0]] if ask_next else offer.asked)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = compare_and_set(
+            session,
+            ShiftOffer,
+            ShiftOffer.id == offer.id,
+            ShiftOffer.status == "open",
+            ShiftOffer.next_at == offer.next_at,
+            next_at=next_at,
+            asked=[*offer.asked, pending[0]] if ask_next else offer.asked,
+        )
         if not won:
             continue
         session.refresh(offer)
@@ -362,13 +359,11 @@ def _expired(session: Session, offer: ShiftOffer, now: datetime) -> None:
     _close_asks(session, rotation, offer, None, now)
     if offer.kind == "swap" and seat.user_id == offer.from_user:
         tz = user_tz(session, offer.from_user, rotation.timezone)
-        text, blocks = say.still_yours(rotation, seat, tz)
-        outbox.enqueue_post(
+        outbox.enqueue_message(
             session,
+            say.still_yours(rotation, seat, tz),
             key=f"offer:{offer.id}:expired",
             channel=offer.from_user,
-            text=text,
-            blocks=blocks,
             now=now,
         )
 
@@ -383,12 +378,5 @@ def withdraw(session: Session, seat: ShiftAssignment, kind: str, now: datetime) 
         )
     ).all()
     for offer in offers:
-        won = session.execute(
-            update(ShiftOffer)
-            .where(ShiftOffer.id == offer.id, ShiftOffer.status == "open")
-            .values(status="cancelled", closed_at=now, next_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if won:
-            session.refresh(offer)
+        if _close(session, offer, "cancelled", now):
             _close_asks(session, _rotation(session, seat), offer, None, now)

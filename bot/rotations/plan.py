@@ -7,15 +7,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot.db import insert_rows_if_absent, update_rows
 from bot.rotations.config import parse_date, pattern_of, spec_of, zone
 from bot.rotations.models import Rotation, Shift, ShiftAssignment, ShiftEvent, ShiftOffer
 from bot.rotations.render import shifts as say
 from bot.rotations.schedule import Member, Occurrence, assign, occurrences
-from bot.rotations.seats import event, first_notice, lead_ids, ledger_for, members_of, reassign
+from bot.rotations.seats import (
+    cancel_open_offers,
+    event,
+    first_notice,
+    ledger_for,
+    members_of,
+    reassign,
+    tell_leads,
+)
 
 HORIZON = timedelta(weeks=4)
 Busy = dict[str, list[tuple[datetime, datetime]]]
@@ -29,33 +37,6 @@ class Slot:
     occurrence: Occurrence
     source: str
     user: str | None = None
-
-
-def insert_rows(
-    session: Session,
-    model: type[Any],
-    rows: list[dict[str, Any]],
-    keys: list[str],
-    *,
-    returning: tuple[Any, Any] | None = None,
-) -> dict[Any, Any]:
-    """Bulk INSERT … ON CONFLICT DO NOTHING (rows another run inserted first are left alone).
-
-    With `returning` (two columns), a dict of the first to the second for the rows inserted.
-    """
-    if not rows:
-        return {}
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    # Core rather than ORM bulk insert: the same statement, without per-row ORM bookkeeping.
-    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=keys)
-    if returning is None:
-        session.connection().execute(statement, rows)
-        return {}
-    found = session.connection().execute(statement.returning(*returning), rows)
-    return {a: b for a, b in found}
 
 
 def _slots(rotation: Rotation, start: datetime, end: datetime) -> list[Slot]:
@@ -147,7 +128,7 @@ def _store(
         seats.append([member])
     flush()
     keys = [_key(rotation, s) for s in slots]
-    ids = insert_rows(
+    ids = insert_rows_if_absent(
         session,
         Shift,
         [
@@ -178,7 +159,7 @@ def _store(
                 unfilled.append((ids[key], slot))
             elif busy is not None:
                 busy[member.user_id].append((slot.occurrence.starts_at, slot.occurrence.ends_at))
-    insert_rows(session, A, rows, ["shift_id", "seat"])
+    insert_rows_if_absent(session, A, rows, ["shift_id", "seat"])
     for key, slot in zip(keys, slots, strict=True):
         if slot.source == "fixed":
             event(session, ids[key], "planned", now, user_id=slot.user)
@@ -228,16 +209,14 @@ def _alert_unfilled(
     now: datetime,
     default_leads: Sequence[str],
 ) -> None:
-    text, blocks = say.unfilled(rotation, occ.starts_at, occ.ends_at)
-    for lead in lead_ids(session, rotation, default_leads):
-        outbox.enqueue_post(
-            session,
-            key=f"shift:{shift_id}:unfilled:{lead}",
-            channel=lead,
-            text=text,
-            blocks=blocks,
-            now=now,
-        )
+    tell_leads(
+        session,
+        rotation,
+        say.unfilled(rotation, occ.starts_at, occ.ends_at),
+        key=f"shift:{shift_id}:unfilled",
+        now=now,
+        default_leads=default_leads,
+    )
 
 
 def _fill_unfilled(
@@ -272,25 +251,10 @@ def cancel_future(
     ids = list(session.scalars(query))
     if not ids:
         return 0
-    session.execute(
-        update(Shift)
-        .where(Shift.id.in_(ids))
-        .values(status="cancelled", start_notice_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    update_rows(session, Shift, Shift.id.in_(ids), status="cancelled", start_notice_at=None)
     seat_ids = select(A.id).where(A.shift_id.in_(ids)).scalar_subquery()
-    session.execute(
-        update(ShiftOffer)
-        .where(ShiftOffer.assignment_id.in_(seat_ids), ShiftOffer.status == "open")
-        .values(status="cancelled", closed_at=now, next_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(A)
-        .where(A.shift_id.in_(ids))
-        .values(state="cancelled", next_notice_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    cancel_open_offers(session, ShiftOffer.assignment_id.in_(seat_ids), now)
+    update_rows(session, A, A.shift_id.in_(ids), state="cancelled", next_notice_at=None)
     for shift_id in ids:
         event(session, shift_id, "cancelled", now, actor=actor)
     rotation.epoch += 1

@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.db import compare_and_set
 from bot.models import SlackUser
 from bot.rotations.models import Rotation, Shift, ShiftAssignment
 from bot.rotations.render import shifts as say
@@ -111,13 +112,11 @@ def _reminders(session: Session, now: datetime, limit: int) -> tuple[int, int]:
             continue
         tz = zones.get(seat.user_id) or rotation.timezone
         window_open = seat.window_opens_at <= now < seat.window_closes_at
-        text, blocks = say.reminder(rotation, seat, tz, now, window_open=window_open)
-        outbox.enqueue_post(
+        outbox.enqueue_message(
             session,
+            say.reminder(rotation, seat, tz, now, window_open=window_open),
             key=f"shift:{seat.shift_id}:reminder:{send}:{seat.user_id}",
             channel=seat.user_id,
-            text=text,
-            blocks=blocks,
             now=now,
         )
         sent += 1
@@ -134,12 +133,13 @@ def _start_posts(session: Session, now: datetime, limit: int) -> tuple[int, int]
     ).all()
     posted = missed = 0
     for shift, rotation in due:
-        won = session.execute(
-            update(Shift)
-            .where(Shift.id == shift.id, Shift.start_notice_at == shift.start_notice_at)
-            .values(start_notice_at=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = compare_and_set(
+            session,
+            Shift,
+            Shift.id == shift.id,
+            Shift.start_notice_at == shift.start_notice_at,
+            start_notice_at=None,
+        )
         if not won or shift.status != "scheduled":
             continue
         if now >= shift.ends_at:
@@ -148,13 +148,11 @@ def _start_posts(session: Session, now: datetime, limit: int) -> tuple[int, int]
             continue
         holders = _holders(session, shift.id)
         following = _next_shift(session, rotation, shift)
-        text, blocks = say.on_now(rotation, shift.starts_at, shift.ends_at, holders, following)
-        outbox.enqueue_post(
+        outbox.enqueue_message(
             session,
+            say.on_now(rotation, shift.starts_at, shift.ends_at, holders, following),
             key=f"shift:{shift.id}:start",
             channel=rotation.channel,
-            text=text,
-            blocks=blocks,
             now=now,
         )
         posted += 1

@@ -7,11 +7,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot import outbox, people
+from bot.db import compare_and_set, update_rows
 from bot.models import SlackUser
+from bot.render.blocks import Message
 from bot.rotations.models import (
     OutOfOffice,
     Rotation,
@@ -199,16 +201,41 @@ def reassign(
     ):
         return None
     tz = user_tz(session, member.user_id, rotation.timezone)
-    text, blocks = say.assigned(rotation, seat, previous, reason, tz)
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        say.assigned(rotation, seat, previous, reason, tz),
         key=f"seat:{seat.id}:v{seat.version}:assigned",
         channel=member.user_id,
-        text=text,
-        blocks=blocks,
         now=now,
     )
     return member.user_id
+
+
+def tell_leads(
+    session: Session,
+    rotation: Rotation,
+    message: Message,
+    *,
+    key: str,
+    now: datetime,
+    default_leads: Sequence[str],
+) -> None:
+    """DM `message` to each of the rotation's leads, under the outbox key `{key}:{lead}`."""
+    for lead in lead_ids(session, rotation, default_leads):
+        outbox.enqueue_message(session, message, key=f"{key}:{lead}", channel=lead, now=now)
+
+
+def cancel_open_offers(session: Session, where: Any, now: datetime) -> None:
+    """Call off the open offers `where` selects (their seat changed hands or went away)."""
+    update_rows(
+        session,
+        ShiftOffer,
+        where,
+        ShiftOffer.status == "open",
+        status="cancelled",
+        closed_at=now,
+        next_at=None,
+    )
 
 
 def hand_over(
@@ -227,31 +254,23 @@ def hand_over(
     rotation = session.get(Rotation, seat.rotation_id)
     assert rotation is not None
     previous, version = seat.user_id, seat.version
-    won = session.execute(
-        update(A)
-        .where(A.id == seat.id, A.version == version)
-        .values(
-            user_id=user_id,
-            team_id=team_id,
-            state=state,
-            version=version + 1,
-            next_notice_at=first_notice(
-                seat.starts_at, rotation.reminder_lead_minutes, now, past=False
-            )
-            if state == "scheduled"
-            else None,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    won = compare_and_set(
+        session,
+        A,
+        A.id == seat.id,
+        A.version == version,
+        user_id=user_id,
+        team_id=team_id,
+        state=state,
+        version=version + 1,
+        next_notice_at=first_notice(seat.starts_at, rotation.reminder_lead_minutes, now, past=False)
+        if state == "scheduled"
+        else None,
+    )
     if not won:
         return False
     session.refresh(seat)
-    session.execute(
-        update(ShiftOffer)
-        .where(ShiftOffer.assignment_id == seat.id, ShiftOffer.status == "open")
-        .values(status="cancelled", closed_at=now, next_at=None)
-        .execution_options(synchronize_session=False)
-    )
+    cancel_open_offers(session, ShiftOffer.assignment_id == seat.id, now)
     event(
         session,
         seat.shift_id,

@@ -117,15 +117,13 @@ def alert(
             announced.append(step)
     if announced and who is not None:
         lines = [render.AlertLine(s.metric, s.level, s.due_at) for s in announced]
-        text, blocks = render.alert_reply(lines, now, who)
         key = f"sla:{ticket.id}:" + "+".join(f"{s.metric}:{s.level}" for s in announced)
-        outbox.enqueue_post(
+        outbox.enqueue_message(
             session,
+            render.alert_reply(lines, now, who),
             key=key,
             channel=ticket.channel_id,
             thread_key=ticket.root_key,
-            text=text,
-            blocks=blocks,
             now=now,
             meta={"ticket": ticket.external_id, "provider": ticket.provider, "sla": key},
         )

@@ -71,13 +71,11 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
         if target is None:
             return
         ticket.channel_id = ticket.routed_channel_id = target
-        text, blocks = render.root_message(view(ticket, now))
-        outbox.enqueue_post(
+        outbox.enqueue_message(
             session,
+            render.root_message(view(ticket, now)),
             key=ticket.root_key,
             channel=ticket.channel_id,
-            text=text,
-            blocks=blocks,
             now=now,
             meta=meta,
         )
@@ -114,25 +112,24 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
     ]
     for _, _, item in sorted(replies, key=lambda r: (r[0], isinstance(r[2], TicketChange), r[1])):
         if isinstance(item, TicketComment):
-            text, blocks = render.comment_reply(
+            reply = render.comment_reply(
                 author=item.author, body=item.body, public=item.public, url=ticket.url
             )
             key = f"{ticket.root_key}:comment:{item.external_id}"
         else:
             assert isinstance(item, TicketChange)
-            text, blocks = render.change_reply(
+            reply = render.change_reply(
                 field=item.field,
                 old=_named(session, ticket.provider, item.field, item.old),
                 new=_named(session, ticket.provider, item.field, item.new),
                 actor=item.actor,
             )
             key = f"{ticket.root_key}:change:{item.key}"
-        outbox.enqueue_post(
+        outbox.enqueue_message(
             session,
+            reply,
             key=key[:255],
             channel=ticket.channel_id,
-            text=text,
-            blocks=blocks,
             now=now,
             thread_key=ticket.root_key,
             meta=meta,
@@ -147,13 +144,11 @@ def _reroute(session: Session, ticket: Ticket, now: datetime, config: TicketConf
     ticket.routed_channel_id = target
     if target == ticket.channel_id:
         return  # routed back to where the thread lives
-    text, blocks = render.cross_link(view(ticket, now), thread_channel=ticket.channel_id)
-    outbox.enqueue_post(
+    outbox.enqueue_message(
         session,
+        render.cross_link(view(ticket, now), thread_channel=ticket.channel_id),
         key=f"{ticket.root_key}:xlink:{target}:{ticket.version}",
         channel=target,
-        text=text,
-        blocks=blocks,
         now=now,
         link_key=ticket.root_key,
     )

@@ -24,7 +24,7 @@ async def store(
     deps: Deps, *, source: str, external_id: str, event_type: str, payload: dict[str, Any]
 ) -> JSONResponse:
     """Store the event (a duplicate is a no-op), wake the inbox worker, answer 200."""
-    deps.note_request()
+    deps.pressure.touch()
 
     def write() -> bool:
         with transaction(deps.factory) as session:

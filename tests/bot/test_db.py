@@ -1,15 +1,24 @@
-"""The unit of work: writers take turns in arrival order; readers do not wait for writers."""
+"""The unit of work: writers take turns in arrival order; readers do not wait for writers; the
+shared statements: insert unless present, compare-and-set."""
 
 from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import FairLock, reading, transaction
+from bot.db import (
+    FairLock,
+    compare_and_set,
+    insert_if_absent,
+    insert_rows_if_absent,
+    reading,
+    transaction,
+    update_rows,
+)
 from bot.models import AppState
 
 
@@ -63,3 +72,48 @@ def test_a_reader_sees_committed_data_while_a_writer_holds_the_database(
     assert time.monotonic() - started < 2  # and the reader did not wait for it
     with reading(factory) as session:
         assert session.scalar(select(func.count()).select_from(AppState)) == 2
+
+
+NOW = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
+
+
+def _state(name: str, at: datetime) -> dict[str, object]:
+    return {"name": name, "value": {"at": at.isoformat()}, "updated_at": at}
+
+
+def test_compare_and_set_wins_only_while_the_row_is_as_read(
+    factory: sessionmaker[Session],
+) -> None:
+    later = NOW + timedelta(minutes=1)
+    with transaction(factory) as session:
+        session.add(AppState(**_state("cursor", NOW)))
+    with transaction(factory) as session:
+        row = session.get(AppState, "cursor")
+        assert row is not None
+        read = row.updated_at
+        as_read = (AppState.name == "cursor", AppState.updated_at == read)
+        assert compare_and_set(session, AppState, *as_read, updated_at=later)
+        assert not compare_and_set(session, AppState, *as_read, updated_at=NOW)
+        assert row.updated_at == NOW  # loaded objects are left as they were read
+        session.refresh(row)
+        assert row.updated_at == later
+        assert update_rows(session, AppState, AppState.name.in_(["cursor", "none"]), value={}) == 1
+
+
+def test_inserts_leave_rows_already_there_alone(factory: sessionmaker[Session]) -> None:
+    later = NOW + timedelta(minutes=1)
+    with transaction(factory) as session:
+        assert insert_if_absent(session, AppState, _state("a", NOW), ["name"])
+        assert not insert_if_absent(session, AppState, _state("a", later), ["name"])
+        rows = [_state(name, later) for name in ("a", "b", "c")]
+        table = AppState.__table__
+        inserted = insert_rows_if_absent(
+            session, AppState, rows, ["name"], returning=(table.c.name, table.c.updated_at)
+        )
+        assert inserted == {"b": later, "c": later}
+        insert_rows_if_absent(session, AppState, [_state("d", NOW), *rows], ["name"])
+        assert insert_rows_if_absent(session, AppState, [], ["name"]) == {}
+    with reading(factory) as session:
+        found = session.execute(select(AppState.name, AppState.updated_at)).all()
+    stored = {name: at for name, at in found}
+    assert stored == {"a": NOW, "b": later, "c": later, "d": NOW}

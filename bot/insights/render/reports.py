@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from bot.bugs.render.load import bug_line
 from bot.insights.stats import ResponseTimes, Stats, TeamAttendance
 from bot.render.blocks import (
-    Block,
+    Message,
     context,
     cut,
     divider,
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from bot.insights.digest import Digest, DigestConfig
     from bot.insights.models import DigestRun
 
-Message = tuple[str, list[Block]]
 MAX_TEAMS = 15
 SUMMARY = 90
 DAY_NAMES = {

@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.ids import Action
-from bot.render.blocks import Block, actions, button, context, escape, fallback, section
+from bot.render.blocks import Message, actions, button, context, escape, fallback, section
 from bot.render.times import clock, span, span_also
 from bot.rotations.models import Rotation, ShiftAssignment, ShiftOffer
-
-Message = tuple[str, list[Block]]
 
 
 def _name(rotation: Rotation) -> str:

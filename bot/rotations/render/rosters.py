@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.render.blocks import (
     SECTION_TEXT,
     Block,
+    Message,
     context,
     escape,
     fallback,
@@ -18,8 +19,6 @@ from bot.render.blocks import (
 from bot.render.times import minutes_text, span, stamp
 from bot.rotations.models import OutOfOffice, Rotation, ShiftAssignment
 from bot.rotations.roster import OnShift, Report, RotationView, ShiftView, Tally
-
-Message = tuple[str, list[Block]]
 
 
 def _sections(lines: Sequence[str]) -> list[Block]:

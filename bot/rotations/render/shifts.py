@@ -6,11 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.ids import Action
-from bot.render.blocks import Block, actions, button, context, escape, fallback, section
+from bot.render.blocks import Block, Message, actions, button, context, escape, fallback, section
 from bot.render.times import clock, span, until
 from bot.rotations.models import Rotation, ShiftAssignment
-
-Message = tuple[str, list[Block]]
 
 
 def _name(rotation: Rotation) -> str:
