@@ -111,8 +111,10 @@ def test_packages_point_inward() -> None:
                 offenders.append(f"{_rel(path)}:{line} imports {module}")
             if module.startswith(("bot.main", "bot.demo", "bot.cli")):
                 offenders.append(f"{_rel(path)}:{line} imports the composition root {module}")
-            if simulator and head in PACKAGES and not module.startswith(
-                ("integrations.simulators", "integrations.signatures")
+            if (
+                simulator
+                and head in PACKAGES
+                and not module.startswith(("integrations.simulators", "integrations.signatures"))
             ):
                 offenders.append(f"{_rel(path)}:{line}: a simulator imports {module}")
     assert not offenders, "\n".join(offenders)

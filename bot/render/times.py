@@ -100,7 +100,6 @@ def slack_time(moment: datetime, style: str = "{date_short_pretty} {time}") -> s
     return f"<!date^{epoch}^{style}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"
 
 
-
 # ---- what people write (ValueError carries the user-facing reason) ----------------------------
 
 

@@ -67,9 +67,7 @@ def poll(
                 except ValueError:
                     log.warning("bugs.poll_unreadable key=%s", issue.get("key"))
                     continue
-                result = notices.observe(
-                    session, observed, source="poll", now=now, config=config
-                )
+                result = notices.observe(session, observed, source="poll", now=now, config=config)
                 summary["transitions"] += result.transition is not None
             records.mark_polled(session, chunk, missing, now)
         summary["bugs"] += len(found)

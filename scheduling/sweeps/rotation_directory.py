@@ -19,7 +19,6 @@ from integrations.slack_directory import fetch_groups, fetch_users
 log = logging.getLogger("supportbot.rotations")
 
 
-
 def sync_all(
     session: Session, now: datetime, *, default_leads: Sequence[str] = ()
 ) -> dict[str, int]:
