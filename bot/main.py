@@ -9,7 +9,7 @@ import logging
 import signal
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,11 +23,13 @@ from bot import inbox, outbox
 from bot.db import make_engine, session_factory, transaction
 from bot.settings import Settings
 from bot.tickets import welcome
+from handlers import ops
 from handlers.deps import Deps
 from handlers.slack.app import build_bolt_app
 from handlers.web import build_web_app
 from integrations.clients import Clients
 from integrations.jira import JiraClient
+from integrations.metrics import Metrics
 from integrations.slack_delivery import Dispatcher, make_web_client
 from integrations.slack_directory import fetch_groups, fetch_users
 from integrations.zendesk import ZendeskClient
@@ -60,6 +62,9 @@ class Runtime:
     inbox_worker: Worker
     calls_worker: Worker
     clockwork: Clockwork | None
+    metrics: Metrics = field(default_factory=Metrics)
+    # Readiness probes (see handlers/ops.py); a part wired later appends its own.
+    probes: list[ops.Probe] = field(default_factory=list)
 
     def announce(self) -> None:
         """Queue the one-time welcome note in the support channel."""
@@ -122,6 +127,10 @@ class Runtime:
         report["inbox"] = {"pending": events.get("pending", 0), "failed": events.get("failed", 0)}
         return True, report
 
+    def readiness(self) -> list[str]:
+        """Why this process cannot do its job now (empty when ready), for /readyz."""
+        return ops.ask(self.probes, self.deps.clock())
+
 
 def build_runtime(
     settings: Settings,
@@ -133,6 +142,7 @@ def build_runtime(
     """Wire one process. `clock` is the app's notion of now (tests move it)."""
     engine = engine or make_engine(settings.database_url)
     factory = session_factory(engine)
+    metrics = Metrics()
     client = make_web_client(
         settings.secret("slack_bot_token") or "xoxb-unset", settings.slack_api_url
     )
@@ -143,6 +153,7 @@ def build_runtime(
         channel_rate=settings.outbox_channel_rate,
         batch_size=settings.outbox_batch_size,
         clock=lambda: clock().timestamp(),
+        metrics=metrics,
     )
     clients = Clients(slack=client, zendesk=_zendesk_client(settings))
     clients.jira = _jira_client(settings, clock)
@@ -153,6 +164,7 @@ def build_runtime(
         clock=clock,
         wake_outbox=dispatcher.notify,
         note_request=pressure.touch,
+        metrics=metrics,
     )
     calls_worker = Worker(
         "calls",
@@ -174,7 +186,11 @@ def build_runtime(
     deps.wake_inbox, deps.wake_calls = inbox_worker.wake, calls_worker.wake
     bolt = build_bolt_app(deps, client)
     leadership = Leadership(engine)
-    web = build_web_app(deps, bolt, lambda: runtime.health())
+    web = build_web_app(
+        deps,
+        bolt,
+        ops.Operations(lambda: runtime.health(), lambda: runtime.readiness(), metrics),
+    )
     clockwork = (
         Clockwork(
             factory,
@@ -184,6 +200,7 @@ def build_runtime(
             clock=clock,
             jobs=build_jobs(factory, clients, settings, wake_inbox=inbox_worker.wake),
             pressure=pressure,
+            metrics=metrics,
         )
         if scheduler
         else None
@@ -202,8 +219,24 @@ def build_runtime(
         inbox_worker,
         calls_worker,
         clockwork,
+        metrics,
     )
+    _observe(runtime)
     return runtime
+
+
+def _observe(runtime: Runtime) -> None:
+    """Readiness probes and scrape-time metrics of one process."""
+    settings, factory = runtime.settings, runtime.factory
+    runtime.probes += [
+        ops.database_probe(factory),
+        ops.outbox_probe(factory, settings.outbox_stall_seconds),
+    ]
+    runtime.metrics.watch_queues(factory, runtime.deps.clock)
+    clockwork = runtime.clockwork
+    if clockwork is not None:
+        runtime.probes.append(clockwork.ticking)
+        runtime.metrics.watch_leadership(lambda: clockwork.leadership.is_leader)
 
 
 def _zendesk_client(settings: Settings) -> ZendeskClient | None:

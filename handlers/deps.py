@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import Settings
+from integrations.metrics import Metrics
 
 
 def _utcnow() -> datetime:
@@ -43,3 +44,4 @@ class Deps:
     wake_calls: Callable[[], None] = _nothing
     note_request: Callable[[], None] = _nothing
     listening: Listening = field(default_factory=Listening)
+    metrics: Metrics = field(default_factory=Metrics)
