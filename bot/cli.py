@@ -88,7 +88,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         f"path={path}" if path else f"url={_shown(engine)}",
     )
     if not args.no_migrate:
-        migrate.upgrade(engine)
+        from alembic.util import CommandError
+
+        try:
+            migrate.upgrade(engine)
+        except CommandError as err:
+            _fail(
+                f"cannot migrate the database: {str(err).splitlines()[0]}; a newer version "
+                "may have migrated it (see Upgrading and rolling back in the README)"
+            )
     missing = settings.missing_for_run()
     if missing:
         print(

@@ -192,3 +192,18 @@ def test_replicas_upgrading_a_fresh_postgresql_database_at_once_leave_one_schema
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_run_on_a_database_a_newer_version_migrated_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": "sqlite:///bot.db",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+    }
+    assert run_cli(["db", "upgrade"], tmp_path, env).returncode == 0
+    with sqlite3.connect(tmp_path / "bot.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0099'")
+    result = run_cli(["run"], tmp_path, env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    [line] = [x for x in result.stderr.splitlines() if x.startswith("supportbot:")]
+    assert line.startswith("supportbot: cannot migrate the database: Can't locate revision")
