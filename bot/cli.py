@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
 
 from bot.settings import Settings, describe_errors, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 SETUP_GUIDE = """\
 To create the Slack app: open https://api.slack.com/apps, choose "Create New App" then
@@ -21,37 +25,78 @@ def _settings() -> Settings:
     try:
         return load_settings()
     except ValidationError as err:
-        print("supportbot: invalid settings:", file=sys.stderr)
-        for line in describe_errors(err):
-            print(f"  {line}", file=sys.stderr)
+        lines = describe_errors(err)
+        if len(lines) == 1:
+            print(f"supportbot: invalid setting {lines[0]}", file=sys.stderr)
+        else:
+            print("supportbot: invalid settings:", file=sys.stderr)
+            for line in lines:
+                print(f"  {line}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"supportbot: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _database(settings: Settings, *, create: bool = False) -> Engine:
+    """An engine on DATABASE_URL that answers, or one line on stderr and exit 2 (a SQLite
+    file is created only when `create`)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.db import make_engine, sqlite_path
+    from bot.logs import scrub
+
+    engine = make_engine(settings.database_url)
+    where = _shown(engine)
+    path = sqlite_path(engine)
+    if path is not None and not create and not path.is_file():
+        _fail(f"no database at {path}; `supportbot db upgrade` creates it (check DATABASE_URL)")
+    try:
+        engine.connect().close()
+    except SQLAlchemyError as err:
+        reason = scrub(str(getattr(err, "orig", None) or err).strip().splitlines()[0][:300])
+        _fail(
+            f"cannot open the database {where}: {reason}; check DATABASE_URL (example: "
+            "DATABASE_URL=postgresql://supportbot@db.internal/supportbot) and that the server "
+            "is running"
+        )
+    return engine
+
+
+def _shown(engine: Engine) -> str:
+    """The database URL as an operator wrote it, password hidden."""
+    url = engine.url.set(drivername=engine.url.get_backend_name())
+    return url.render_as_string(hide_password=True)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Migrate, then serve HTTP (and Socket Mode), with the scheduler unless told not to."""
-    from sqlalchemy.exc import OperationalError
+    import logging
 
     from bot import logs, migrate
-    from bot.db import make_engine
+    from bot.db import sqlite_path
 
     settings = _settings()
     logs.configure(settings.log_level, settings.log_format)
-    engine = make_engine(settings.database_url)
-    try:
-        if not args.no_migrate:
+    engine = _database(settings, create=True)
+    path = sqlite_path(engine)
+    logging.getLogger("supportbot").info(
+        "database.opened backend=%s %s",
+        engine.dialect.name,
+        f"path={path}" if path else f"url={_shown(engine)}",
+    )
+    if not args.no_migrate:
+        from alembic.util import CommandError
+
+        try:
             migrate.upgrade(engine)
-        else:
-            engine.connect().close()
-    except OperationalError as err:
-        reason = str(err.orig or err).strip().splitlines()[0][:300]
-        where = engine.url.render_as_string(hide_password=True)
-        print(
-            f"supportbot: cannot open the database {where}: {reason}\n"
-            "  check DATABASE_URL (example: DATABASE_URL=postgresql://supportbot@db.internal/"
-            "supportbot) and that the server is running",
-            file=sys.stderr,
-        )
-        return 2
+        except CommandError as err:
+            _fail(
+                f"cannot migrate the database: {str(err).splitlines()[0]}; a newer version "
+                "may have migrated it (see Upgrading and rolling back in the README)"
+            )
     missing = settings.missing_for_run()
     if missing:
         print(
@@ -69,12 +114,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         sock = listening_socket(host, port)
     except OSError as err:
-        print(
-            f"supportbot: cannot listen on {host}:{port}: {err.strerror or err}\n"
-            "  another process may be using the port: set PORT or pass --port",
-            file=sys.stderr,
+        _fail(
+            f"cannot listen on {host}:{port}: {err.strerror or err}; another process may be "
+            "using the port: set PORT or pass --port"
         )
-        return 2
     runtime = build_runtime(settings, scheduler=not args.no_scheduler, engine=engine)
     serve(runtime, sock)
     return 0
@@ -85,25 +128,64 @@ def cmd_check(_args: argparse.Namespace) -> int:
     from bot.main import check_connections
 
     settings = _settings()
-    print("settings: ok")
+    incomplete = settings.incomplete()
+    for problem in incomplete:
+        print(f"settings: FAILED - {problem}")
+    if not incomplete:
+        print("settings: ok")
     results = check_connections(settings)
     for name, ok, detail in results:
         print(f"{name}: {'ok' if ok else 'FAILED'} - {detail}")
-    return 0 if all(ok for _, ok, _ in results) else 1
+    return 0 if not incomplete and all(ok for _, ok, _ in results) else 1
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    """Database migrations."""
-    from bot import migrate
-    from bot.db import make_engine
+    """Database migrations and backups."""
+    from alembic.util import CommandError
 
-    engine = make_engine(_settings().database_url)
-    if args.action == "upgrade":
-        migrate.upgrade(engine)
-        print(f"database at revision {migrate.current(engine)}")
-    else:
-        current = migrate.current(engine)
-        print(f"current: {current or 'none'}; newest: {migrate.head(engine)}")
+    from bot import migrate
+
+    settings = _settings()
+    if args.action == "backup":
+        return _backup(settings, args.target)
+    engine = _database(settings, create=args.action == "upgrade")
+    try:
+        if args.action == "upgrade":
+            migrate.upgrade(engine)
+        elif args.action == "downgrade":
+            if not args.target:
+                _fail("say which revision: supportbot db downgrade REV (`db current` shows them)")
+            migrate.downgrade(engine, args.target)
+    except CommandError as err:
+        _fail(f"{args.action} failed: {str(err).splitlines()[0]}")
+    current, newest = migrate.current(engine), migrate.head(engine)
+    print(f"current: {current or 'none'}; newest: {newest}")
+    return 0
+
+
+def _backup(settings: Settings, file: str | None) -> int:
+    from pathlib import Path
+
+    from bot.db import backup_sqlite, sqlite_path
+
+    if not file:
+        _fail("say where: supportbot db backup FILE")
+    engine = _database(settings)
+    if engine.dialect.name == "postgresql":
+        url = engine.url.set(drivername="postgresql", password=None).render_as_string()
+        _fail(
+            f"db backup copies SQLite files; on PostgreSQL use pg_dump: pg_dump --format=custom "
+            f"--file={file} '{url}' (restore: pg_restore --clean --if-exists --dbname=URL {file})"
+        )
+    if sqlite_path(engine) is None:
+        _fail("an in-memory database cannot be backed up")
+    target = Path(file).resolve()
+    if target.exists():
+        _fail(f"{target} exists; give a new file name")
+    if not target.parent.is_dir():
+        _fail(f"{target.parent} is not a directory")
+    size = backup_sqlite(engine, target)
+    print(f"backed up {sqlite_path(engine)} to {target} ({size} bytes)")
     return 0
 
 
@@ -185,9 +267,21 @@ def cmd_rotations(args: argparse.Namespace) -> int:
     return 0
 
 
+def version() -> str:
+    """The installed package's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("supportbot")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     top = argparse.ArgumentParser(prog="supportbot", description=__doc__)
+    top.add_argument("--version", action="version", version=f"supportbot {version()}")
     subs = top.add_subparsers(dest="command", required=True)
     run = subs.add_parser("run", help="migrate and serve the bot")
     run.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
@@ -198,8 +292,14 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int)
     run.set_defaults(func=cmd_run)
     subs.add_parser("check", help="validate settings and connections").set_defaults(func=cmd_check)
-    db = subs.add_parser("db", help="database migrations")
-    db.add_argument("action", choices=["upgrade", "current"])
+    db = subs.add_parser(
+        "db",
+        help="database migrations and backups",
+        description="upgrade: apply migrations; downgrade REV: revert to revision REV; "
+        "current: show the revision; backup FILE: copy a live SQLite database",
+    )
+    db.add_argument("action", choices=["upgrade", "downgrade", "current", "backup"])
+    db.add_argument("target", nargs="?", metavar="REV|FILE", help="revision or backup file")
     db.set_defaults(func=cmd_db)
     box = subs.add_parser("outbox", help="list or retry queued Slack messages")
     box.add_argument("action", nargs="?", choices=["list", "retry"], default="list")

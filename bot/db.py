@@ -14,12 +14,14 @@ one event per transaction instead of a batch, so a webhook never waits long for 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 import weakref
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, update
@@ -254,3 +256,44 @@ def compare_and_set(session: Session, model: type[Any], /, *where: Any, **values
     """Update the row(s) `where` still holds (e.g. a state or version as last read); True when
     this call won, False when another writer changed them first."""
     return update_rows(session, model, *where, **values) > 0
+
+
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file of a SQLite database (None for PostgreSQL or an in-memory database)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return None
+    return Path(database)
+
+
+def backup_sqlite(engine: Engine, destination: Path) -> int:
+    """Copy a live SQLite database into one self-contained file; returns its size in bytes.
+
+    SQLite's online backup API reads one consistent snapshot through a normal connection, so
+    transactions still in the write-ahead log (`-wal`) are in the copy and the bot keeps
+    writing meanwhile; the copy is switched to rollback-journal mode so it is a single file.
+    It is written next to `destination` and renamed into place only when complete.
+    """
+    source_path = sqlite_path(engine)
+    if source_path is None:
+        raise ValueError("not a SQLite database file")
+    if not source_path.is_file():
+        raise FileNotFoundError(str(source_path))
+    partial = destination.with_name(destination.name + ".partial")
+    partial.unlink(missing_ok=True)
+    source = sqlite3.connect(source_path, timeout=30)
+    try:
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")
+            (verdict,) = target.execute("PRAGMA quick_check").fetchone()
+        finally:
+            target.close()
+        if verdict != "ok":
+            raise sqlite3.DatabaseError(f"the copy failed its check: {verdict}")
+        partial.replace(destination)
+    finally:
+        source.close()
+        partial.unlink(missing_ok=True)
+    return destination.stat().st_size

@@ -135,3 +135,25 @@ def counts(session: Session) -> dict[str, int]:
         select(InboundEvent.status, func.count()).group_by(InboundEvent.status)
     ).all()
     return {status: n for status, n in rows}
+
+
+def waiting(session: Session) -> dict[str, int]:
+    """Events pending and failed for good (the index on status; finished events skipped)."""
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(InboundEvent.status, func.count())
+        .where(InboundEvent.status.in_(["pending", "failed"]))
+        .group_by(InboundEvent.status)
+    ).all()
+    return {status: n for status, n in rows}
+
+
+def oldest_pending(session: Session) -> datetime | None:
+    """When the oldest event still waiting to be processed arrived (None when none waits)."""
+    return session.scalar(
+        select(InboundEvent.received_at)
+        .where(InboundEvent.status == "pending")
+        .order_by(InboundEvent.id)
+        .limit(1)
+    )

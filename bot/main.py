@@ -9,7 +9,7 @@ import logging
 import signal
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,12 +23,14 @@ from bot import inbox, outbox
 from bot.db import Pressure, make_engine, session_factory, transaction
 from bot.settings import Settings
 from bot.tickets import welcome
+from handlers import ops
 from handlers.deps import Deps
 from handlers.slack.app import build_bolt_app
 from handlers.slack.followups import Followups
 from handlers.web import build_web_app
 from integrations.clients import Clients
 from integrations.jira import JiraClient
+from integrations.metrics import Metrics
 from integrations.slack_delivery import Dispatcher, make_web_client
 from integrations.slack_directory import fetch_groups, fetch_users
 from integrations.zendesk import ZendeskClient
@@ -66,6 +68,9 @@ class Runtime:
     inbox_worker: Worker
     calls_worker: Worker
     clockwork: Clockwork | None
+    metrics: Metrics = field(default_factory=Metrics)
+    # Readiness probes (see handlers/ops.py); a part wired later appends its own.
+    probes: list[ops.Probe] = field(default_factory=list)
 
     def announce(self) -> None:
         """Queue the one-time welcome note in the support channel."""
@@ -131,6 +136,10 @@ class Runtime:
         report["inbox"] = {"pending": events.get("pending", 0), "failed": events.get("failed", 0)}
         return True, report
 
+    def readiness(self) -> list[str]:
+        """Why this process cannot do its job now (empty when ready), for /readyz."""
+        return ops.ask(self.probes, self.deps.clock())
+
 
 def build_runtime(
     settings: Settings,
@@ -142,6 +151,7 @@ def build_runtime(
     """Wire one process. `clock` is the app's notion of now (tests move it)."""
     engine = engine or make_engine(settings.database_url)
     factory = session_factory(engine)
+    metrics = Metrics()
     client = make_web_client(
         settings.secret("slack_bot_token") or "xoxb-unset", settings.slack_api_url
     )
@@ -152,6 +162,7 @@ def build_runtime(
         channel_rate=settings.outbox_channel_rate,
         batch_size=settings.outbox_batch_size,
         clock=lambda: clock().timestamp(),
+        metrics=metrics,
     )
     clients = Clients(slack=client, zendesk=_zendesk_client(settings))
     clients.jira = _jira_client(settings, clock)
@@ -163,6 +174,7 @@ def build_runtime(
         clock=clock,
         wake_outbox=dispatcher.notify,
         pressure=pressure,
+        metrics=metrics,
     )
     calls_worker = Worker(
         "calls",
@@ -185,7 +197,11 @@ def build_runtime(
     followups = Followups()
     bolt = build_bolt_app(deps, client, followups=followups, jira_search=clients.jira_search)
     leadership = Leadership(engine)
-    web = build_web_app(deps, bolt, lambda: runtime.health())
+    web = build_web_app(
+        deps,
+        bolt,
+        ops.Operations(lambda: runtime.health(), lambda: runtime.readiness(), metrics),
+    )
     clockwork = (
         Clockwork(
             factory,
@@ -195,6 +211,7 @@ def build_runtime(
             clock=clock,
             jobs=build_jobs(factory, clients, settings, wake_inbox=inbox_worker.wake),
             pressure=pressure,
+            metrics=metrics,
         )
         if scheduler
         else None
@@ -214,8 +231,24 @@ def build_runtime(
         inbox_worker,
         calls_worker,
         clockwork,
+        metrics,
     )
+    _observe(runtime)
     return runtime
+
+
+def _observe(runtime: Runtime) -> None:
+    """Readiness probes and scrape-time metrics of one process."""
+    settings, factory = runtime.settings, runtime.factory
+    runtime.probes += [
+        ops.database_probe(factory),
+        ops.outbox_probe(factory, settings.outbox_stall_seconds),
+    ]
+    runtime.metrics.watch_queues(factory, runtime.deps.clock)
+    clockwork = runtime.clockwork
+    if clockwork is not None:
+        runtime.probes.append(clockwork.ticking)
+        runtime.metrics.watch_leadership(lambda: clockwork.leadership.is_leader)
 
 
 def _zendesk_client(settings: Settings) -> ZendeskClient | None:

@@ -1,16 +1,27 @@
-"""Alembic, configured in code: the migrations ship inside the package."""
+"""Alembic, configured in code: the migrations ship inside the package.
+
+Upgrades and downgrades run under a PostgreSQL advisory lock, so replicas that start together
+take turns: the first migrates, the others find the schema current and do nothing.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Shared by every replica; distinct from the leader lock's key (scheduling/leader.py).
+LOCK_KEY = 727_270_002
+# Alembic's `context` is process-global: one migration at a time per process too.
+_IN_PROCESS = threading.Lock()
 
 
 def metadata() -> MetaData:
@@ -33,14 +44,32 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+@contextmanager
+def exclusive(engine: Engine) -> Iterator[None]:
+    """Hold the migration lock (a session-level advisory lock on PostgreSQL, released even
+    when the process dies, since its connection closes)."""
+    with _IN_PROCESS:
+        if engine.dialect.name != "postgresql":
+            yield
+            return
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply pending migrations."""
-    command.upgrade(alembic_config(engine), revision)
+    """Apply pending migrations (under the migration lock)."""
+    with exclusive(engine):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
-    """Revert to `revision`."""
-    command.downgrade(alembic_config(engine), revision)
+    """Revert to `revision` (under the migration lock)."""
+    with exclusive(engine):
+        command.downgrade(alembic_config(engine), revision)
 
 
 def current(engine: Engine) -> str | None:

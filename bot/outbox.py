@@ -266,3 +266,27 @@ def listing(session: Session, statuses: Sequence[str], limit: int = 50) -> list[
             .limit(limit)
         )
     )
+
+
+def waiting(session: Session) -> dict[str, int]:
+    """Rows queued, being sent, and dead, by status (the index on status; sent rows skipped)."""
+    found = session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.status.in_([*ACTIVE, "dead"]))
+        .group_by(OutboxMessage.status)
+    ).all()
+    return {status: n for status, n in found}
+
+
+def oldest_waiting(session: Session) -> datetime | None:
+    """When the oldest message not delivered yet was queued (None when nothing waits).
+
+    Queued, retrying after a failure, paused by a 429, or held behind its thread parent: each
+    is a message people are waiting for.
+    """
+    return session.scalar(
+        select(OutboxMessage.created_at)
+        .where(OutboxMessage.status.in_(ACTIVE))
+        .order_by(OutboxMessage.id)
+        .limit(1)
+    )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db import compare_and_set, insert_if_absent
@@ -151,3 +151,13 @@ def failed(
 def get(session: Session, key: str) -> PendingCall | None:
     """A call by its key."""
     return session.scalar(select(PendingCall).where(PendingCall.key == key))
+
+
+def open_counts(session: Session) -> dict[tuple[str, str], int]:
+    """Calls not done, by (kind, status): pending, running, failed."""
+    rows = session.execute(
+        select(PendingCall.kind, PendingCall.status, func.count())
+        .where(PendingCall.status.in_(["pending", "running", "failed"]))
+        .group_by(PendingCall.kind, PendingCall.status)
+    ).all()
+    return {(kind, status): n for kind, status, n in rows}

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.render.times import WEEKDAYS, parse_clock, parse_day
 
@@ -37,6 +40,8 @@ _EXAMPLES: dict[str, str] = {
     "SCHEDULER_TICK_SECONDS": "30",
     "OUTBOX_MAX_ATTEMPTS": "8",
     "OUTBOX_CHANNEL_RATE": "1.0",
+    "OUTBOX_STALL_SECONDS": "300",
+    "ACCESS_LOG": "true",
 }
 
 _SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -47,8 +52,13 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 class Settings(BaseSettings):
     """Every setting the app reads. Field names are the environment variable names."""
 
+    # An empty value (`SLACK_APP_TOKEN=` as in .env.example) means "not set": the default.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        env_ignore_empty=True,
     )
 
     slack_bot_token: SecretStr | None = None
@@ -84,6 +94,10 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     outbox_channel_rate: float = Field(default=1.0, ge=0)
     outbox_batch_size: int = Field(default=100, ge=1, le=1000)
+    # /readyz fails when the oldest undelivered Slack message has waited longer than this.
+    outbox_stall_seconds: float = Field(default=300.0, gt=0)
+    # One log line per HTTP request (method, path, status, duration).
+    access_log: bool = False
 
     @field_validator("slack_api_url")
     @classmethod
@@ -118,9 +132,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
-        if not value.startswith(("sqlite", "postgresql", "postgres://")):
-            raise ValueError("must be a sqlite:/// or postgresql:// URL")
-        return value
+        return absolute_database_url(value)
 
     @field_validator("support_channel", "digest_channel")
     @classmethod
@@ -196,6 +208,33 @@ class Settings(BaseSettings):
         value = getattr(self, name)
         return value.get_secret_value() if value is not None else ""
 
+    def incomplete(self) -> list[str]:
+        """Lines naming settings that are set in part: a service half configured, a webhook
+        that cannot be verified."""
+        problems = []
+        for service, names in (
+            ("Jira", ("jira_url", "jira_email", "jira_api_token")),
+            ("Zendesk", ("zendesk_url", "zendesk_email", "zendesk_api_token")),
+        ):
+            given = [n.upper() for n in names if getattr(self, n)]
+            missing = [n.upper() for n in names if not getattr(self, n)]
+            if given and missing:
+                problems.append(
+                    f"{', '.join(given)} set but not {', '.join(missing)}: {service} stays off "
+                    "until all three are set"
+                )
+        if self.jira_configured and self.jira_webhook_secret is None:
+            problems.append(
+                "JIRA_WEBHOOK_SECRET not set: /webhooks/jira refuses Jira's webhooks, so bug "
+                "changes arrive only with the 5-minute poll"
+            )
+        if self.zendesk_configured and self.zendesk_webhook_secret is None:
+            problems.append(
+                "ZENDESK_WEBHOOK_SECRET not set: /webhooks/zendesk refuses Zendesk's webhooks, "
+                "so tickets arrive only with reconciliation"
+            )
+        return problems
+
     def missing_for_run(self) -> list[str]:
         """Lines naming the settings `supportbot run` needs but does not have."""
         problems = []
@@ -210,6 +249,26 @@ class Settings(BaseSettings):
                 "Information page (or set SLACK_APP_TOKEN=xapp-… to use Socket Mode)"
             )
         return problems
+
+
+def absolute_database_url(value: str) -> str:
+    """Check a database URL; a relative SQLite path becomes absolute (from the working
+    directory), so every command of one deployment opens the same file."""
+    if not value.startswith(("sqlite", "postgresql", "postgres://")):
+        raise ValueError("must be a sqlite:/// or postgresql:// URL")
+    try:
+        url = make_url(value.replace("postgres://", "postgresql://", 1))
+        _ = url.port
+    except (ArgumentError, ValueError):
+        raise ValueError("is not a valid URL (scheme://user:password@host:port/name)") from None
+    if url.get_backend_name() != "sqlite":
+        if not url.database:
+            raise ValueError("names no database (postgresql://user@host:5432/supportbot)")
+        return value
+    path = url.database or ""
+    if path in ("", ":memory:") or path.startswith("file:") or Path(path).is_absolute():
+        return value
+    return url.set(database=str(Path(path).resolve())).render_as_string(hide_password=False)
 
 
 def describe_errors(error: ValidationError) -> list[str]:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import Pressure
 from bot.settings import Settings
+from integrations.metrics import Metrics
 
 
 def _utcnow() -> datetime:
@@ -45,3 +46,4 @@ class Deps:
     # Every request touches it so background work lets requests have SQLite's writer first.
     pressure: Pressure = field(default_factory=Pressure)
     listening: Listening = field(default_factory=Listening)
+    metrics: Metrics = field(default_factory=Metrics)

@@ -1,9 +1,8 @@
-"""The FastAPI app: Slack's request URL, the helpdesk and Jira webhooks, and /healthz."""
+"""The FastAPI app: Slack's request URL, the helpdesk and Jira webhooks, health and metrics."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -13,6 +12,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from starlette.concurrency import run_in_threadpool
 
+from handlers import ops
 from handlers.deps import Deps
 from handlers.limits import BodyLimit
 from handlers.webhooks import helpdesk, jira, zendesk
@@ -53,11 +53,11 @@ def slack_body_problem(body: bytes, content_type: str) -> str | None:
     return "expected a slash command, an interaction payload or an event"
 
 
-def build_web_app(deps: Deps, bolt: App, health: Callable[[], tuple[bool, dict[str, Any]]]) -> Any:
+def build_web_app(deps: Deps, bolt: App, operations: ops.Operations) -> Any:
     """The ASGI app uvicorn serves."""
     api = FastAPI(
         title="supportbot",
-        description="Slack request URL, helpdesk and Jira webhooks, and health.",
+        description="Slack request URL, helpdesk and Jira webhooks, health and metrics.",
         version="0.1.0",
     )
 
@@ -84,13 +84,9 @@ def build_web_app(deps: Deps, bolt: App, health: Callable[[], tuple[bool, dict[s
         }
         return Response(content=answer.body, status_code=answer.status, headers=headers)
 
-    @api.get("/healthz", tags=["operations"])
-    async def healthz() -> JSONResponse:
-        ok, report = await run_in_threadpool(health)
-        return JSONResponse(report, status_code=200 if ok else 503)
-
+    ops.register(api, operations)
     zendesk.register(api, deps)
     helpdesk.register(api, deps)
     jira.register(api, deps)
 
-    return BodyLimit(api)
+    return ops.Observed(BodyLimit(api), operations.metrics, access_log=deps.settings.access_log)

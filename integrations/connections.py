@@ -6,21 +6,35 @@ from bot.settings import Settings
 
 
 def run_checks(settings: Settings) -> list[tuple[str, bool, str]]:
-    """(name, ok, detail) for the database, Slack, and Jira and Zendesk when configured."""
+    """(name, ok, detail) for the database, Slack (scopes, channels, leads), and Jira and
+    Zendesk when configured."""
     from bot import migrate
-    from bot.db import make_engine
+    from bot.db import make_engine, reading, session_factory, sqlite_path
 
     results: list[tuple[str, bool, str]] = []
+    routes: list[tuple[str, str]] = []
     try:
         engine = make_engine(settings.database_url)
+        path = sqlite_path(engine)
+        if path is not None and not path.is_file():
+            raise FileNotFoundError(path)
         current, newest = migrate.current(engine), migrate.head(engine)
         detail = f"revision {current or 'none'}" + (
             "" if current == newest else f" (run `supportbot db upgrade` to reach {newest})"
         )
         results.append(("database", current == newest, detail))
+        if current == newest:
+            from bot.tickets import routing
+
+            with reading(session_factory(engine)) as session:
+                routes = [
+                    (rule.channel_id, f"routing rule {rule.id}") for rule in routing.rules(session)
+                ]
+    except FileNotFoundError as exc:
+        results.append(("database", False, f"no database at {exc}; run `supportbot db upgrade`"))
     except Exception as exc:  # noqa: BLE001 - reported to the operator
         results.append(("database", False, f"cannot connect: {type(exc).__name__}"))
-    results.append(_slack(settings))
+    results.extend(_slack(settings, routes))
     if settings.jira_configured:
         results.append(_jira(settings))
     if settings.zendesk_configured:
@@ -28,11 +42,13 @@ def run_checks(settings: Settings) -> list[tuple[str, bool, str]]:
     return results
 
 
-def _slack(settings: Settings) -> tuple[str, bool, str]:
+def _slack(settings: Settings, routes: list[tuple[str, str]]) -> list[tuple[str, bool, str]]:
     if settings.slack_bot_token is None:
-        return ("slack", False, "SLACK_BOT_TOKEN is not set")
+        return [("slack", False, "SLACK_BOT_TOKEN is not set")]
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
+
+    from integrations import slack_checks
 
     client = WebClient(
         token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url, timeout=10
@@ -40,10 +56,25 @@ def _slack(settings: Settings) -> tuple[str, bool, str]:
     try:
         who = client.auth_test()
     except SlackApiError as err:
-        return ("slack", False, f"auth.test said {err.response.get('error')}")
+        return [("slack", False, f"auth.test said {err.response.get('error')}")]
     except OSError as err:
-        return ("slack", False, f"cannot reach {settings.slack_api_url}: {type(err).__name__}")
-    return ("slack", True, f"connected as {who.get('user')} in team {who.get('team')}")
+        return [("slack", False, f"cannot reach {settings.slack_api_url}: {type(err).__name__}")]
+    results = [("slack", True, f"connected as {who.get('user')} in team {who.get('team')}")]
+    granted = slack_checks.granted_scopes(who.headers)
+    results.append(slack_checks.scope_check(granted, slack_checks.manifest_scopes()))
+    channels = [
+        *([(settings.support_channel, "SUPPORT_CHANNEL")] if settings.support_channel else []),
+        *([(settings.digest_channel, "DIGEST_CHANNEL")] if settings.digest_channel else []),
+        *routes,
+    ]
+    results.extend(slack_checks.channel_checks(client, channels))
+    for setting, ids in (
+        ("SUPPORT_LEADS", settings.support_leads),
+        ("PRODUCT_OWNERS", settings.product_owners),
+    ):
+        if ids:
+            results.append(slack_checks.people_check(client, setting, ids))
+    return results
 
 
 def _jira(settings: Settings) -> tuple[str, bool, str]:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import delivery, outbox
 from bot.db import transaction
+from integrations.metrics import Metrics
 from integrations.slack_errors import Failure, classify
 
 log = logging.getLogger("supportbot.delivery")
@@ -64,8 +65,10 @@ class Dispatcher:
         batch_size: int = 100,
         workers: int = 4,
         clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
     ) -> None:
         self.factory = factory
+        self.metrics = metrics or Metrics()
         self.client = client
         self.max_attempts = max_attempts
         self.interval = 1.0 / channel_rate if channel_rate > 0 else 0.0
@@ -148,11 +151,16 @@ class Dispatcher:
             return stats
         futures = [self._pool.submit(self._send_lane, rows) for rows in batch.by_channel.values()]
         outcomes = [o for f in futures for o in f.result()]
+        settled_at = self.clock()
         with transaction(self.factory) as session:
-            delivery.settle(session, outcomes, _dt(self.clock()), self.max_attempts)
+            delivery.settle(session, outcomes, _dt(settled_at), self.max_attempts)
+        claimed = {row.id: row for rows in batch.by_channel.values() for row in rows}
         for o in outcomes:
             if o.sent:
                 stats.sent += 1
+                row = claimed[o.id]
+                waited = max(settled_at - row.created_at.timestamp(), 0.0)
+                self.metrics.delivery_latency.labels(row.method).observe(waited)
             elif o.permanent:
                 stats.dead += 1
             elif not o.not_attempted:
@@ -293,6 +301,7 @@ class Dispatcher:
             scope = row.channel if row.method == outbox.POST else row.method
             with self._lock:
                 self._paused[scope] = now + failure.retry_after
+            self.metrics.slack_ratelimited.labels(row.method).inc()
             log.warning(
                 "outbox.ratelimited key=%s method=%s retry_after=%.0f",
                 row.key,
@@ -322,6 +331,7 @@ class Dispatcher:
                 hint,
             )
         else:
+            self.metrics.slack_retries.labels(row.method).inc()
             log.warning(
                 "outbox.retry key=%s error=%s attempt=%d in=%.1fs",
                 row.key,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,6 +14,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import Pressure, transaction
+from integrations.metrics import Metrics
 from integrations.slack_delivery import Dispatcher
 from scheduling.leader import Leadership
 
@@ -126,8 +128,10 @@ class Clockwork:
         clock: Callable[[], datetime],
         jobs: list[Job],
         pressure: Pressure | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.factory = factory
+        self.metrics = metrics or Metrics()
         self.leadership = leadership
         self.dispatcher = dispatcher
         self.tick_seconds = tick_seconds
@@ -138,6 +142,7 @@ class Clockwork:
         self._stop = threading.Event()
         self._dispatch_thread: threading.Thread | None = None
         self.last_tick: datetime | None = None
+        self.since = clock()
 
     @property
     def running(self) -> bool:
@@ -173,13 +178,29 @@ class Clockwork:
             return None
         now = self.clock()
         self.last_tick = now
-        summary = job.run(now)
+        started = time.perf_counter()
+        try:
+            summary = job.run(now)
+        finally:
+            self.metrics.sweep_duration.labels(job.name).observe(time.perf_counter() - started)
         if any(summary.values()):
             log.info(
                 "sweep.done job=%s %s", job.name, " ".join(f"{k}={v}" for k, v in summary.items())
             )
             self.dispatcher.notify()
         return summary
+
+    def ticking(self, now: datetime) -> str | None:
+        """Readiness: on the leader, a job must have run within three tick intervals."""
+        if not self.leadership.is_leader:
+            return None
+        quiet = (now - (self.last_tick or self.since)).total_seconds()
+        if quiet <= 3 * self.tick_seconds:
+            return None
+        return (
+            f"scheduler: no scheduled job has run for {quiet:.0f} s on the leader "
+            f"(SCHEDULER_TICK_SECONDS={self.tick_seconds:g})"
+        )
 
     def stop(self) -> None:
         """Stop ticking; in-flight deliveries finish, the rest stay queued."""

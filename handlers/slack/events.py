@@ -19,7 +19,7 @@ def register(app: App, deps: Deps) -> None:
         event = body.get("event") or {}
         event_id = body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}"
         with transaction(deps.factory) as session:
-            inbox.store(
+            new = inbox.store(
                 session,
                 source="slack",
                 external_id=str(event_id),
@@ -27,6 +27,7 @@ def register(app: App, deps: Deps) -> None:
                 payload=body,
                 now=deps.clock(),
             )
+        deps.metrics.webhook("slack", "stored" if new else "duplicate")
         deps.wake_inbox()
 
     app.event(Event.APP_HOME_OPENED)(store)

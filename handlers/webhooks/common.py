@@ -39,6 +39,7 @@ async def store(
 
     # In a worker thread: waiting for the database must not stall the event loop.
     new = await run_in_threadpool(write)
+    deps.metrics.webhook(source, "stored" if new else "duplicate")
     if new:
         deps.wake_inbox()
     return JSONResponse({"ok": True, "duplicate": not new}, status_code=200)

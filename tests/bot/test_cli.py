@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -13,40 +12,16 @@ from typing import Any
 
 import pytest
 import requests
+from cli_helpers import clean_env, run_cli
 
 from bot import outbox
 from bot.db import transaction
-
-SETTING_NAMES = (
-    "SLACK_",
-    "DATABASE_URL",
-    "JIRA_",
-    "ZENDESK_",
-    "HELPDESK_",
-    "SUPPORT_",
-    "PORT",
-    "HOST",
-    "TIMEZONE",
-    "LOG_",
-    "PRODUCT_",
-    "SCHEDULER_",
-    "OUTBOX_",
-)
 
 
 def _run(
     args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_NAMES)}
-    clean.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        cwd=cwd,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_cli(args, cwd, env, timeout)
 
 
 def test_bad_settings_give_one_line_each_and_exit_2(tmp_path: Path) -> None:
@@ -158,8 +133,7 @@ def test_run_serves_until_sigterm_and_stops_cleanly(app: Any, tmp_path: Path, db
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_NAMES)}
-    clean.update(
+    clean = clean_env(
         {
             "SLACK_BOT_TOKEN": app.slack.token,
             "SLACK_SIGNING_SECRET": "s3cret",

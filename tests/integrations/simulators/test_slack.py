@@ -88,6 +88,15 @@ def test_auth_test_identifies_the_bot_and_reports_scopes(client: WebClient) -> N
     assert "chat:write" in answer.headers["x-oauth-scopes"].split(",")
 
 
+def test_scopes_header_lists_the_token_scopes_it_was_given(clock: FakeClock) -> None:
+    # https://docs.slack.dev/authentication/tokens: x-oauth-scopes on every Web API answer.
+    with SlackSimulator(token=TOKEN, clock=clock, scopes=["commands", "chat:write"]) as sim:
+        answer = WebClient(token=TOKEN, base_url=sim.api_url).auth_test()
+        assert answer.headers["x-oauth-scopes"] == "commands,chat:write"
+        refused = _fails(WebClient(token="xoxb-nope", base_url=sim.api_url).auth_test)
+        assert "x-oauth-scopes" not in refused.response.headers
+
+
 def test_missing_token_is_not_authed_and_a_wrong_one_invalid_auth(sim: SlackSimulator) -> None:
     assert _fails(WebClient(base_url=sim.api_url).auth_test).response["error"] == "not_authed"
     wrong = WebClient(token="xoxb-nope", base_url=sim.api_url)
