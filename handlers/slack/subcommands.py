@@ -6,7 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk import WebClient
+
 from bot.render.help import HelpEntry
+from handlers.deps import Deps
 
 # A subcommand handler gets the parsed context and returns (text, blocks) for the user.
 Handler = Callable[["Invocation"], tuple[str, list[dict[str, Any]]]]
@@ -20,8 +23,8 @@ class Invocation:
     channel_id: str
     args: list[str]
     raw: str
-    deps: Any
-    client: Any
+    deps: Deps
+    client: WebClient
     trigger_id: str | None = None
     # Set by a subcommand whose answer everyone in the channel should see.
     public: bool = False
