@@ -12,11 +12,16 @@ message. Dates are read in UTC (the simulated user's time zone).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
+
+from integrations.simulators.jira.jql_values import (
+    JqlError,
+    parse_date,
+    search_terms,
+    text_matches,
+)
 
 ENUM_FIELDS = {
     "key": "key", "issuekey": "key", "issue": "key", "id": "key",
@@ -41,19 +46,9 @@ SORTABLE = {
 }  # fmt: skip
 KEYWORDS = {"and", "or", "not", "in", "is", "empty", "null", "order", "by", "asc", "desc"}
 OPERATORS = ("!=", "!~", ">=", "<=", "=", "~", ">", "<")
-PERIOD = re.compile(r"^([-+]?)\s*((?:\d+\s*[wdhm]\s*)+)$")
-DATE_FORMATS = ("%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M", "%Y-%m-%d", "%Y/%m/%d")
-UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60}
+
 
 Predicate = Callable[[Any], bool]
-
-
-class JqlError(Exception):
-    """A query Jira would refuse with 400; `message` goes into `errorMessages`."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class JqlSchema(Protocol):
@@ -327,7 +322,7 @@ class _Parser:
         field = TEXT_FIELDS[name.lower()]
         if op not in ("~", "!~"):
             raise JqlError(f"The operator '{op}' is not supported by the '{name}' field.")
-        if not _terms(value):
+        if not search_terms(value):
             raise JqlError(f"The field '{name}' does not support searching for an empty string.")
         if op == "~":
             return lambda issue: text_matches(self.schema.text(issue, field), value)
@@ -350,53 +345,6 @@ class _Parser:
             return when is not None and check(when)
 
         return match
-
-
-def parse_date(value: str, name: str, now: float) -> float:
-    """A JQL date or period as Unix seconds (minute precision, UTC)."""
-    period = PERIOD.match(value.strip())
-    if period:
-        seconds = sum(
-            int(n) * UNIT_SECONDS[u] for n, u in re.findall(r"(\d+)\s*([wdhm])", period.group(2))
-        )
-        return now - seconds if period.group(1) == "-" else now + seconds
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(value.strip(), fmt).replace(tzinfo=UTC).timestamp()
-        except ValueError:
-            continue
-    raise JqlError(
-        f"Date value '{value}' for field '{name}' is invalid. Valid formats include: "
-        "'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd', or a period format "
-        "e.g. '-5d', '4w 2d'."
-    )
-
-
-def _terms(value: str) -> list[str]:
-    return re.findall(r"[\w'*?-]+", value.lower())
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
-
-
-def text_matches(haystack: str, needle: str) -> bool:
-    """Jira-like `~`: every word must occur (stemmed, `abc*` as prefix); `"..."` is a phrase."""
-    needle = needle.strip()
-    if len(needle) >= 2 and needle[0] == needle[-1] == '"':
-        return needle[1:-1].lower() in haystack.lower()
-    words = set(re.findall(r"[\w'-]+", haystack.lower()))
-    stems = {_stem(w) for w in words}
-    for term in _terms(needle):
-        if term.endswith("*"):
-            if not any(w.startswith(term.rstrip("*")) for w in words):
-                return False
-        elif term not in words and _stem(term) not in stems:
-            return False
-    return True
 
 
 def parse(jql: str, schema: JqlSchema) -> Query:

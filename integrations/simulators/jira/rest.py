@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.simulators.base import SimError, SimRequest, SimResponse
+from integrations.simulators.jira.field_selection import field_selector
 from integrations.simulators.jira.fields import (
     CREATABLE,
     EDITABLE,
@@ -21,7 +22,7 @@ from integrations.simulators.jira.fields import (
     resolve_context,
     resolve_values,
 )
-from integrations.simulators.jira.model import Issue, JiraCatalog, Status, field_selector
+from integrations.simulators.jira.model import Issue, JiraCatalog, Status
 from integrations.simulators.jira.search import error, int_param
 
 NO_ISSUE = "Issue does not exist or you do not have permission to see it."

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from integrations.simulators.base import SimRequest, SimResponse
+from integrations.simulators.jira.field_selection import field_selector
 from integrations.simulators.jira.jql import JqlError, Query, parse, run, text_matches
-from integrations.simulators.jira.model import CATEGORIES, Issue, JiraCatalog, field_selector
+from integrations.simulators.jira.model import CATEGORIES, Issue, JiraCatalog
 
 KEY_PATTERN = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$", re.IGNORECASE)
 MAX_IDS_PAGE = 5000
