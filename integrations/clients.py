@@ -1,11 +1,84 @@
-"""The outside-world clients one process uses, built once by the composition root."""
+"""The outside-world clients one process uses, built once by the composition root.
+
+The Zendesk and Jira clients are typed by what the executors and sweeps call on them, so a
+test double or another implementation fits without the concrete classes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
+
+from integrations.zendesk import ExportPage
+
+
+class ZendeskApi(Protocol):
+    """What the app asks of Zendesk: internal notes, the export, comments, names."""
+
+    def add_internal_note(self, ticket_id: str, body: str) -> dict[str, Any]:
+        """Add a private comment; returns {'comment_id': …}."""
+        ...
+
+    def export_tickets(
+        self,
+        *,
+        cursor: str | None = None,
+        start_time: int | None = None,
+        per_page: int | None = None,
+    ) -> ExportPage:
+        """A page of tickets changed since `start_time` or after `cursor`."""
+        ...
+
+    def comments(self, ticket_id: str) -> list[dict[str, Any]]:
+        """A ticket's comments, oldest first."""
+        ...
+
+    def name_of(self, kind: str, external_id: str) -> dict[str, Any]:
+        """{'kind', 'id', 'name', 'email', 'is_agent'} for a user, group, organisation or brand."""
+        ...
+
+
+class JiraApi(Protocol):
+    """What the app asks of Jira: file and find issues, link and comment, poll, metadata."""
+
+    def browse_url(self, key: str) -> str:
+        """The human link to an issue."""
+        ...
+
+    def create_issue(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Create an issue; returns its REST JSON."""
+        ...
+
+    def find_filed(self, project: str, label: str, summary: str) -> dict[str, Any] | None:
+        """An issue created earlier for this label and summary."""
+        ...
+
+    def issue(self, key: str) -> dict[str, Any]:
+        """An issue's key and status fields."""
+        ...
+
+    def add_remote_link(self, key: str, *, url: str, title: str, global_id: str) -> None:
+        """Add (or, by `global_id`, update) a link from the issue to a page outside Jira."""
+        ...
+
+    def delete_remote_link(self, key: str, global_id: str) -> bool:
+        """Remove a remote link by its global id; False when it was not there."""
+        ...
+
+    def add_comment(self, key: str, body: str) -> str:
+        """Comment on an issue; returns the comment id."""
+        ...
+
+    def statuses(self, keys: Sequence[str]) -> tuple[list[dict[str, Any]], list[str]]:
+        """The status fields of up to 100 issues, and the keys Jira lacks."""
+        ...
+
+    def metadata(self, default_project: str | None) -> dict[str, Any]:
+        """Projects (issue types, components) and priorities, the default project first."""
+        ...
 
 
 @dataclass
@@ -13,7 +86,7 @@ class Clients:
     """Slack always; Zendesk and Jira when configured."""
 
     slack: WebClient
-    zendesk: Any = None
-    jira: Any = None
-    jira_search: Any = None  # Jira with timeouts short enough for Slack's options requests
-    extra: dict[str, Any] = field(default_factory=dict)
+    zendesk: ZendeskApi | None = None
+    jira: JiraApi | None = None
+    # Jira with timeouts short enough for Slack's options requests
+    jira_search: JiraApi | None = None

@@ -1,29 +1,44 @@
-"""The few Jira Cloud calls the app makes, through the `jira` library, with errors it can act on.
+"""The few Jira Cloud calls the app makes, with errors it can act on.
 
-Auth is basic auth with the account's email and an API token; the library's own retries are
+Issues, comments, remote links, projects and priorities go through the `jira` library's public
+API. Auth is basic auth with the account's email and an API token; the library's own retries are
 off (`max_retries=0`) because pending calls and the poll retry on their own schedule, and a 429's
 `Retry-After` pauses this client for every caller
 (https://developer.atlassian.com/cloud/jira/platform/rate-limiting/). Errors never carry
 credentials, request headers or bodies: `str(JIRAError)` can include all three, so only the
 HTTP status and Jira's `errorMessages` / `errors` fields are kept.
 
-Search goes straight to Cloud's `POST /rest/api/2/search/jql` through the library's session
-(`_get_json(..., use_post=True)`): the public `enhanced_search_issues` needs the server info
-and the field list first, two more requests per client for nothing the app uses.
+Search posts to Cloud's `POST /rest/api/2/search/jql` itself, on its own session with the same
+credentials and timeout
+(https://developer.atlassian.com/cloud/jira/platform/rest/v2/api-group-issue-search/). The
+library's `enhanced_search_issues` works only once the client has read `serverInfo` (its Cloud
+check), and each client's first search through it reads the whole field list to translate JQL
+names the app never uses: two more requests per client, which take the poll of 5,000 bugs
+(bench/bug_poll.py) over its 50 requests and put three round trips before the first answer to
+an issue search that Slack waits 3 seconds for.
+
+`add_remote_link` first lists the site's application links, which only a Jira administrator
+may do; for the bot's account that request fails, the library warns and goes on to add the
+link, so the warning is silenced here.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import requests
 from jira import JIRA
 from jira.exceptions import JIRAError
+
+# Expected for an account that is not a Jira administrator (see the module docstring).
+warnings.filterwarnings(
+    "ignore", message="Unable to gather applicationlinks", category=Warning, module=r"jira\.client"
+)
 
 PERMANENT = frozenset({400, 401, 403, 404, 405, 410, 413, 422})
 FIELDS = [
@@ -98,6 +113,10 @@ class JiraClient:
             timeout=timeout,
             get_server_info=False,
         )
+        self._timeout = timeout
+        self._http = requests.Session()
+        self._http.auth = (email, api_token)
+        self._http.headers.update({"Accept": "application/json"})
         self._clock = clock
         self._paused_until = 0.0
         self._lock = threading.Lock()
@@ -115,13 +134,11 @@ class JiraClient:
         try:
             return fn(*args, **kwargs)
         except JIRAError as err:
-            raise self._translate(err) from None
+            raise self._failure(int(err.status_code or 0), err.response) from None
         except requests.RequestException as err:
             raise JiraError(0, f"{REASONS[0]} ({type(err).__name__})") from None
 
-    def _translate(self, err: JIRAError) -> JiraError:
-        status = int(err.status_code or 0)
-        response = getattr(err, "response", None)
+    def _failure(self, status: int, response: requests.Response | None) -> JiraError:
         body: Any = None
         if response is not None:
             try:
@@ -132,8 +149,9 @@ class JiraClient:
         fields: dict[str, str] = {}
         if isinstance(body, dict):
             messages = [str(m)[:300] for m in body.get("errorMessages") or []]
-            raw = body.get("errors") if isinstance(body.get("errors"), dict) else {}
-            fields = {str(k): str(v)[:300] for k, v in raw.items()}
+            raw = body.get("errors")
+            if isinstance(raw, dict):
+                fields = {str(k): str(v)[:300] for k, v in raw.items()}
         retry_after = _retry_after(response) if status in (429, 503) else None
         if status == 429 and retry_after is None:
             retry_after = 10.0
@@ -145,9 +163,6 @@ class JiraClient:
         return JiraError(
             status, reason[:500], retry_after=retry_after, field_errors=fields, messages=messages
         )
-
-    def _post(self, path: str, body: dict[str, Any]) -> Any:
-        return self._jira._get_json(path, params=body, use_post=True)  # noqa: SLF001
 
     # ---- issues -------------------------------------------------------------------------------
     def create_issue(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -171,12 +186,12 @@ class JiraClient:
 
     def add_remote_link(self, key: str, *, url: str, title: str, global_id: str) -> None:
         """Add (or, by `global_id`, update) a link from the issue to a page outside Jira."""
-        body = {"globalId": global_id, "object": {"url": url, "title": title[:255]}}
-        # The library's add_remote_link first lists application links (an admin-only call on
-        # most sites); the REST call itself is all that is needed.
-        session = self._jira._session  # noqa: SLF001
-        url_path = self._jira._get_url(f"issue/{key}/remotelink")  # noqa: SLF001
-        self._call(session.post, url_path, data=json.dumps(body))
+        self._call(
+            self._jira.add_remote_link,
+            key,
+            {"url": url, "title": title[:255]},
+            globalId=global_id,
+        )
 
     def delete_remote_link(self, key: str, global_id: str) -> bool:
         """Remove a remote link by its global id; False when it was not there."""
@@ -193,6 +208,20 @@ class JiraClient:
         return str(self._call(self._jira.add_comment, key, body).id)
 
     # ---- search ---------------------------------------------------------------------------------
+    def _search_page(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = self._http.post(
+            f"{self.server}/rest/api/2/search/jql", json=body, timeout=self._timeout
+        )
+        if not response.ok:
+            raise self._failure(response.status_code, response)
+        try:
+            page = response.json()
+        except ValueError:
+            raise JiraError(response.status_code, "the answer was not JSON") from None
+        if not isinstance(page, dict):
+            raise JiraError(response.status_code, "the answer was not a search result")
+        return page
+
     def _search(self, jql: str, *, limit: int, fields: list[str] | None = None) -> list[dict]:
         found: list[dict[str, Any]] = []
         token: str | None = None
@@ -204,7 +233,7 @@ class JiraClient:
             }
             if token:
                 body["nextPageToken"] = token
-            page = self._call(self._post, "search/jql", body)
+            page = self._call(self._search_page, body)
             found.extend(page.get("issues") or [])
             token = page.get("nextPageToken")
             if page.get("isLast", True) or not token:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.render.help import HelpEntry
+from handlers.deps import Deps
 
 # A subcommand handler gets the parsed context and returns (text, blocks) for the user.
 Handler = Callable[["Invocation"], tuple[str, list[dict[str, Any]]]]
@@ -20,7 +21,7 @@ class Invocation:
     channel_id: str
     args: list[str]
     raw: str
-    deps: Any
+    deps: Deps
     # Set by a subcommand whose answer everyone in the channel should see.
     public: bool = False
     # Set by a subcommand that opens a modal: the view, opened right after the ack.

@@ -1,8 +1,10 @@
 """Metadata endpoints of the Jira simulator: server info, user, projects, statuses, fields.
 
 `serverInfo` answers `deploymentType: "Cloud"` (the jira library's `_is_cloud` test) and
-`versionNumbers` (which its constructor requires). Statuses carry their category; the
-category set is Jira's fixed one: 1 `undefined`, 2 `new`, 4 `indeterminate`, 3 `done`.
+`versionNumbers` (which its constructor requires). Only an administrator may list the site's
+application links (`/rest/applinks/latest/listApplicationlinks`, which the library's
+`add_remote_link` asks first). Statuses carry their category; the category set is Jira's fixed
+one: 1 `undefined`, 2 `new`, 4 `indeterminate`, 3 `done`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class JiraMeta:
     clock: Callable[[], float]
     lock: Any
     url: str
+    admin: bool
     api_user: Callable[[], dict[str, Any]]
 
     def _project(self, ref: str) -> Project:
@@ -165,4 +168,12 @@ class JiraMeta:
             )
 
     def _applinks(self, request: SimRequest) -> SimResponse:
+        # "You must be a Jira Cloud administrator" to see app links (support.atlassian.com/
+        # jira-cloud-administration/docs/view-and-edit-app-links-in-AGC/). Atlassian's REST
+        # plugins refuse anyone else through atlassian-rest's admin-only filter: 403 with a
+        # `{"status-code", "message"}` body (some sites answer 401, github.com/pycontribs/jira
+        # issues 812 and pull 79, which is why the library only warns when it fails).
+        if not self.admin:
+            message = "Client must be authenticated as an administrator to access this resource."
+            return SimResponse(403, {"status-code": 403, "message": message})
         return SimResponse(200, {"list": []})

@@ -47,9 +47,11 @@ class JiraSimulator(JiraMeta, JiraRest, JiraIssues, JiraSearch, SimulatorServer)
         clock: Callable[[], float] = time.time,
         display_name: str = "Supportbot",
         webhook_events: Iterable[str] = ("jira:issue_updated",),
+        admin: bool = False,
     ) -> None:
         super().__init__(clock)
         self.email = email
+        self.admin = admin  # whether the API user is a Jira administrator
         self.api_token = api_token
         self.display_name = display_name
         self.catalog = JiraCatalog(lambda: self.url)

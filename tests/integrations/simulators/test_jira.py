@@ -240,6 +240,16 @@ def test_remote_links_and_comments(sim: JiraSimulator, client: jira.JIRA) -> Non
     assert sim.comments(key)[0]["author"]["emailAddress"] == sim.email
 
 
+def test_only_an_administrator_lists_application_links(sim: JiraSimulator) -> None:
+    url = f"{sim.url}/rest/applinks/latest/listApplicationlinks"
+    refused = requests.get(url, auth=(sim.email, sim.api_token), timeout=5)
+    assert refused.status_code == 403
+    assert refused.json()["message"].startswith("Client must be authenticated as an administrator")
+    sim.admin = True
+    assert requests.get(url, auth=(sim.email, sim.api_token), timeout=5).json() == {"list": []}
+    assert requests.get(url, timeout=5).status_code == 401
+
+
 def test_transition_with_resolution_sets_done_category(
     sim: JiraSimulator, client: jira.JIRA
 ) -> None:
