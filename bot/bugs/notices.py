@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox, people
+from bot import outbox
 from bot.bugs.models import Bug, BugLink, BugTransition
 from bot.bugs.records import BugConfig, bug_by_key, ticket_label
 from bot.bugs.render import messages as render
 from bot.bugs.state import DONE, BugState
 from bot.models import PendingCall, SlackUser
+from bot.tickets import agents
 from bot.tickets.models import Ticket, TicketComment
 
 SYSTEM_NOTE = "helpdesk.system_note"
@@ -169,7 +170,8 @@ def bug_view(bug: Bug) -> render.BugView:
 def notify(
     session: Session, bug: Bug, kind: str, changed_at: datetime, now: datetime, config: BugConfig
 ) -> int:
-    """Queue a reply in every linked ticket's thread, one DM per agent, a note per ticket."""
+    """Queue a reply in every linked ticket's thread, a note per ticket, and one DM per person
+    waiting (who filed or linked a ticket, and each ticket's assignee) listing their tickets."""
     stamp = changed_at.strftime("%Y%m%dT%H%M%S%f")
     base = f"bug:{bug.key}:{kind}:{stamp}"
     view = bug_view(bug)
@@ -180,7 +182,7 @@ def notify(
         .order_by(BugLink.id)
     ).all()
     waiting: dict[str, list[render.WaitingTicket]] = {}
-    assignees: dict[str, str | None] = {}
+    assignees: dict[tuple[str, str | None, str | None], str | None] = {}
     note = render.bug_note(view, kind)
     roots = outbox.posted_many(session, [ticket.root_key for _, ticket in rows])
     noted: list[Ticket] = []
@@ -192,15 +194,19 @@ def notify(
             channel=ticket.channel_id or None,
         )
         waiting.setdefault(link.linked_by, []).append(shown)
+        who = (ticket.provider, ticket.assignee_id, ticket.assignee)
+        if who not in assignees:
+            assignees[who] = agents.assignee_of(session, ticket)
+        assignee_id = assignees[who]
+        if assignee_id and assignee_id != link.linked_by:
+            waiting.setdefault(assignee_id, []).append(shown)
         if ticket.published_version >= 0 and ticket.channel_id:
-            if ticket.assignee and ticket.assignee not in assignees:
-                assignees[ticket.assignee] = people.slack_id_named(session, ticket.assignee)
             text, blocks = render.transition_reply(
                 view,
                 kind,
                 agents=[link.linked_by],
                 assignee=ticket.assignee,
-                assignee_id=assignees.get(ticket.assignee or ""),
+                assignee_id=assignee_id,
             )
             # A posted root's ts is given directly: the dispatcher then has no parent to look
             # up for each of what may be a thousand replies.
