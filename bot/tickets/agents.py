@@ -109,8 +109,9 @@ def remember(
         request_lookup(session, email, now)
 
 
-def request_lookup(session: Session, email: str, now: datetime) -> bool:
-    """Ask Slack who has this address, unless known (or asked within the last day)."""
+def request_lookup(session: Session, email: str, now: datetime, *, again: bool = False) -> bool:
+    """Ask Slack who has this address, unless known (or asked within the last day); `again`
+    asks even if asked today (a lead removed their mapping)."""
     email = email.strip().lower()
     if not _EMAIL.match(email):
         return False
@@ -121,7 +122,9 @@ def request_lookup(session: Session, email: str, now: datetime) -> bool:
         return False
     return pending_calls.enqueue(
         session,
-        key=f"{LOOKUP}:{email}:{now:%Y%m%d}",
+        key=f"{LOOKUP}:{email}:{now:%Y%m%dT%H%M%S%f}"
+        if again
+        else f"{LOOKUP}:{email}:{now:%Y%m%d}",
         kind=LOOKUP,
         payload={"email": email},
         now=now,
@@ -229,7 +232,7 @@ def unmap_agent(session: Session, email: str, now: datetime) -> None:
         raise UserError(f"No lead mapped {email}: `/support people list` shows who is mapped")
     session.delete(agent)
     session.flush()
-    request_lookup(session, email, now)
+    request_lookup(session, email, now, again=True)
 
 
 @dataclass(frozen=True)

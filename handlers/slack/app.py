@@ -16,6 +16,7 @@ from handlers.slack import (
     errors,
     events,
     home,
+    people,
     queue,
     reports,
     rotations,
@@ -98,6 +99,7 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
     events.register(app, deps)
     home.register(app, deps)
     tickets.register(app, deps, registry)
+    people.register(app, deps, registry)
     rotations.register(app, deps, registry)
     register_bugs(app, deps)
     queue.register(app, deps, registry)

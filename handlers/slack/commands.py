@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from bot import people
 from bot.db import transaction
@@ -54,7 +54,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
     registry.add(help_subcommand(registry))
 
     @app.command(Command.SUPPORT)
-    def support(ack: Ack, command: dict[str, Any], client: Any) -> None:
+    def support(ack: Ack, command: dict[str, Any], client: Any, respond: Respond) -> None:
         args = split_args(command.get("text") or "")
         name = args[0].lower() if args else "help"
         sub = registry.get(name)
@@ -78,16 +78,24 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
                 response_type="ephemeral",
             )
             return
-        try:
-            text, blocks = sub.handler(invocation)
-        except UserError as err:
-            ack(
-                text=f":warning: {err.message}\nUsage: `/support {sub.usage}`",
-                response_type="ephemeral",
-            )
+        if sub.asks_slack is not None and sub.asks_slack(invocation.args):
+            ack()  # no Slack call before the ack: the answer follows through response_url
+            respond(**_answer(sub, invocation))
             return
-        ack(
-            text=text,
-            blocks=blocks,
-            response_type="in_channel" if invocation.public else "ephemeral",
-        )
+        ack(**_answer(sub, invocation))
+
+
+def _answer(sub: Subcommand, invocation: Invocation) -> dict[str, Any]:
+    """The subcommand's answer (or its usage line after a mistake) as ack/respond arguments."""
+    try:
+        text, blocks = sub.handler(invocation)
+    except UserError as err:
+        return {
+            "text": f":warning: {err.message}\nUsage: `/support {sub.usage}`",
+            "response_type": "ephemeral",
+        }
+    return {
+        "text": text,
+        "blocks": blocks,
+        "response_type": "in_channel" if invocation.public else "ephemeral",
+    }

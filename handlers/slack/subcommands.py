@@ -37,6 +37,9 @@ class Subcommand:
     handler: Handler
     leads_only: bool = False
     details: str = ""
+    # For arguments whose handling asks Slack something (membership, a user's profile): the
+    # command is acknowledged first and answered through response_url once Slack has replied.
+    asks_slack: Callable[[list[str]], bool] | None = None
 
     @property
     def help(self) -> HelpEntry:
