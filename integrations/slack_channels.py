@@ -24,6 +24,7 @@ ARCHIVED = "archived"
 NOT_A_CHANNEL = "not_a_channel"  # a DM or group DM
 CANNOT_JOIN = "cannot_join"  # public, but the bot may not join by itself
 UNREACHABLE = "unreachable"  # Slack did not answer
+NO_SCOPE = "no_scope"  # the app was installed without a scope it needs
 
 
 class ChannelUnusable(Exception):
@@ -45,14 +46,15 @@ class Membership:
 
 def ensure_member(client: WebClient, channel: str) -> Membership:
     """Make sure the bot is in `channel`, joining a public one; raises ChannelUnusable."""
+    if channel.startswith("D"):  # a DM: reading it would need im:read, and it is no channel
+        raise ChannelUnusable(channel, NOT_A_CHANNEL)
     try:
         info = client.conversations_info(channel=channel)["channel"]
     except SlackApiError as err:
         error = str(err.response.get("error"))
         log.info("channels.info_failed channel=%s error=%s", channel, error)
-        raise ChannelUnusable(
-            channel, NOT_VISIBLE if error == "channel_not_found" else UNREACHABLE
-        ) from None
+        reasons = {"channel_not_found": NOT_VISIBLE, "missing_scope": NO_SCOPE}
+        raise ChannelUnusable(channel, reasons.get(error, UNREACHABLE)) from None
     except OSError:
         raise ChannelUnusable(channel, UNREACHABLE) from None
     if info.get("is_im") or info.get("is_mpim"):

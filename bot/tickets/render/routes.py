@@ -69,6 +69,8 @@ _REFUSALS = {
     "cannot_join": "I am not in <#{c}> and may not join it by myself: invite me "
     "(`/invite @supportbot` in it), then try again.",
     "unreachable": "I could not ask Slack whether I am in <#{c}>: try again in a minute.",
+    "no_scope": "I may not look at <#{c}>: the app lacks a permission; an admin can "
+    "reinstall it from app_manifest.yml.",
 }
 
 
