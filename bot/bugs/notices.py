@@ -222,9 +222,9 @@ def notify(
                 now=now,
                 meta={"bug": bug.key, "ticket": ticket.external_id},
             )
-        if config.notes and ticket.provider == ZENDESK:
+        if takes_notes(ticket, config):
             noted.append(ticket)
-    _system_notes(session, noted, f"{base}:note", note, now)
+    queue_notes(session, noted, f"{base}:note", note, now)
     for user_id, tickets in waiting.items():
         person = session.get(SlackUser, user_id)
         if person is not None and (person.deleted or person.is_bot):
@@ -236,7 +236,13 @@ def notify(
     return len(rows)
 
 
-def _system_notes(
+def takes_notes(ticket: Ticket, config: BugConfig) -> bool:
+    """Whether the bot can add internal notes to the ticket's helpdesk (Zendesk when it is
+    configured; another desk's outbound callback would be decided here)."""
+    return config.notes and ticket.provider == ZENDESK
+
+
+def queue_notes(
     session: Session, tickets: list[Ticket], key: str, body: str, now: datetime
 ) -> None:
     """Queue an internal note on each helpdesk ticket, recorded first so its echo stays silent.
@@ -265,7 +271,12 @@ def _system_notes(
         {
             "key": f"{key}:{ticket.id}"[:255],
             "kind": SYSTEM_NOTE,
-            "payload": {"ticket_pk": ticket.id, "ticket_id": ticket.external_id, "body": body},
+            "payload": {
+                "ticket_pk": ticket.id,
+                "ticket_id": ticket.external_id,
+                "provider": ticket.provider,
+                "body": body,
+            },
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": now,
