@@ -78,7 +78,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
                 response_type="ephemeral",
             )
             return
-        if sub.asks_slack is not None and sub.asks_slack(invocation.args):
+        if sub.answers_later(invocation.args):
             ack()  # no Slack call before the ack: the answer follows through response_url
             respond(**_answer(sub, invocation))
             return

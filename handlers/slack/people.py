@@ -28,7 +28,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             details="Agents are found by their helpdesk email (Slack's member profiles), "
             "then by exact name; the assignee of a ticket is mentioned in its thread and gets "
             "the bug DMs. Example: `/support people map ada@example.com @ada`.",
-            asks_slack=lambda args: args[:1] == ["map"],
+            asks_slack=("map",),
         )
     )
 

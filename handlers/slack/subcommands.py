@@ -37,9 +37,13 @@ class Subcommand:
     handler: Handler
     leads_only: bool = False
     details: str = ""
-    # For arguments whose handling asks Slack something (membership, a user's profile): the
-    # command is acknowledged first and answered through response_url once Slack has replied.
-    asks_slack: Callable[[list[str]], bool] | None = None
+    # Actions (first arguments) whose handling asks Slack something (membership, a profile):
+    # the command is acknowledged first and answered through response_url once Slack replied.
+    asks_slack: tuple[str, ...] = ()
+
+    def answers_later(self, args: list[str]) -> bool:
+        """Whether these arguments make a Slack call, so the answer follows the ack."""
+        return bool(args) and args[0].lower() in self.asks_slack
 
     @property
     def help(self) -> HelpEntry:

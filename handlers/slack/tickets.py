@@ -79,7 +79,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             "otherwise SUPPORT_CHANNEL. Example: "
             "`/support route add group billing #billing-support`. I join a public channel "
             "by myself; invite me to a private one first.",
-            asks_slack=lambda args: args[:1] == ["add"],
+            asks_slack=("add",),
         )
     )
     registry.add(
@@ -92,7 +92,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             details="Off by default: then only the message shortcut "
             "*Send to ticket as internal note* sends a reply. I must be in the channel to "
             "hear its replies: I join a public one; invite me to a private one.",
-            asks_slack=lambda args: args[:1] == ["on"],
+            asks_slack=("on",),
         )
     )
 

@@ -31,7 +31,7 @@ def test_route_add_joins_a_public_channel_the_bot_is_not_in(app: Any) -> None:
     [info] = app.slack.calls_to("conversations.info")
     assert info.args["channel"] == "C0BILLING" and info.response["channel"]["is_member"] is False
     assert len(app.slack.calls_to("conversations.join")) == 1
-    again = _say(app, "route add tag vip <#C0BILLING|billing>")
+    again = _say(app, "route ADD tag vip <#C0BILLING|billing>")
     assert "Rule 2 added" in again and "I joined" not in again
     assert len(app.slack.calls_to("conversations.join")) == 1  # a member already: no join
 
