@@ -132,7 +132,14 @@ def request_lookup(session: Session, email: str, now: datetime, *, again: bool =
 
 
 def request_unknown(session: Session, now: datetime, limit: int = 100) -> int:
-    """Look up agents whose email Slack was never asked about (names cached earlier)."""
+    """Look up agents Slack was never asked about (names cached earlier), and once a day again
+    those it knew nobody for (they may have joined Slack or changed their email since)."""
+    stale = session.scalars(
+        select(HelpdeskAgent.email)
+        .where(HelpdeskAgent.how == MISSING, HelpdeskAgent.checked_at <= now - ASK_AGAIN)
+        .order_by(HelpdeskAgent.checked_at)
+        .limit(limit)
+    ).all()
     asked = select(HelpdeskAgent.email)
     emails = session.scalars(
         select(func.lower(HelpdeskName.email))
@@ -145,7 +152,7 @@ def request_unknown(session: Session, now: datetime, limit: int = 100) -> int:
         .distinct()
         .limit(limit)
     ).all()
-    return sum(request_lookup(session, email, now) for email in emails if email)
+    return sum(request_lookup(session, email, now) for email in [*stale, *emails] if email)
 
 
 def looked_up(session: Session, call: PendingCall, result: dict[str, Any], now: datetime) -> None:

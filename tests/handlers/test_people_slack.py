@@ -166,3 +166,17 @@ def test_the_generic_helpdesk_assignee_is_found_by_email(app: Any) -> None:
     app.settle()
     assert _agents(app) == {"cam@acme.test": ("U0CAM", "email")}
     assert "`cam@acme.test` (C. Nguyen) → <@U0CAM> _by email_" in _say(app, "people list")
+
+
+def test_an_email_slack_did_not_know_is_asked_again_the_next_day(desk: Any) -> None:
+    nora = desk.zendesk.add_agent("Nora Nobody", email="nora@contractor.test")
+    _assigned_ticket(desk, nora)
+    assert _agents(desk)["nora@contractor.test"] == (None, "missing")
+    desk.slack.add_user("U0NORA", "nora", real_name="Nora N.", email="nora@contractor.test")
+    directory.refresh(desk.runtime.factory, desk.runtime.clients, [], desk.clock.now())
+    desk.settle()
+    assert len(desk.slack.calls_to("users.lookupByEmail")) == 1  # asked today already
+    desk.clock.advance(days=1, minutes=1)
+    directory.refresh(desk.runtime.factory, desk.runtime.clients, [], desk.clock.now())
+    desk.settle()
+    assert _agents(desk)["nora@contractor.test"] == ("U0NORA", "email")
