@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.render.blocks import SECTION_TEXT, Block, context, escape, fallback, header, section
+from bot.render.blocks import (
+    SECTION_TEXT,
+    Block,
+    context,
+    escape,
+    fallback,
+    fit_blocks,
+    header,
+    section,
+)
 from bot.tickets.agents import AgentRow
 
 HOW = {
@@ -42,7 +51,7 @@ def agent_list(rows: Sequence[AgentRow]) -> tuple[str, list[Block]]:
             "goes back to the email lookup."
         )
     )
-    return fallback(f"{len(rows)} helpdesk agent(s)"), blocks[:50]
+    return fallback(f"{len(rows)} helpdesk agent(s)"), fit_blocks(blocks)
 
 
 def agent_mapped(email: str, user_id: str) -> tuple[str, list[Block]]:
