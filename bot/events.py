@@ -23,7 +23,7 @@ from bot.models import InboundEvent, PendingCall
 from bot.pending_calls import Reactions
 from bot.settings import Settings
 from bot.sla import targets
-from bot.tickets import generic, intake, mirror, notes, threads
+from bot.tickets import agents, generic, intake, mirror, notes, threads
 from bot.tickets import names as ticket_names
 
 
@@ -79,7 +79,18 @@ def processors(settings: Settings) -> Mapping[str, Processor]:
 
     def helpdesk(session: Session, event: InboundEvent, now: datetime) -> str | None:
         parsed = generic.GenericEvent.model_validate(event.payload)
-        return apply_ticket_event(session, generic.to_event(parsed), now, config)
+        normalized = generic.to_event(parsed)
+        assignee = parsed.ticket.assignee
+        if assignee is not None and normalized.ticket.assignee_id:
+            agents.remember(
+                session,
+                provider=normalized.provider,
+                external_id=normalized.ticket.assignee_id,
+                name=assignee.name,
+                email=assignee.email,
+                now=now,
+            )
+        return apply_ticket_event(session, normalized, now, config)
 
     def slack(session: Session, event: InboundEvent, now: datetime) -> str | None:
         return slack_event(session, event, now, homes)
@@ -159,5 +170,6 @@ def reactions(settings: Settings) -> Mapping[str, Reactions]:
     return {
         notes.NOTE: notes.REACTIONS,
         ticket_names.LOOKUP: Reactions(on_success=names, on_failure=no_names),
+        agents.LOOKUP: Reactions(on_success=agents.looked_up, on_failure=agents.lookup_failed),
         **bug_calls.reactions(bug_config(settings)),
     }

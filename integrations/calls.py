@@ -1,4 +1,5 @@
-"""Make pending calls to Zendesk (later Jira): claim, call outside any transaction, record."""
+"""Make pending calls to Zendesk, Jira and Slack's directory: claim, call outside any
+transaction, record."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import pending_calls
 from bot.db import transaction
 from bot.pending_calls import Claimed, Reactions
+from bot.tickets import agents, notes
 from bot.tickets import names as ticket_names
-from bot.tickets import notes
 from bot.tickets.render.thread import note_for_ticket
 from integrations import jira_calls
 from integrations.clients import Clients
-from integrations.slack_directory import user_name
+from integrations.slack_directory import lookup_email, user_name
 
 log = logging.getLogger("supportbot.calls")
 
@@ -72,9 +73,14 @@ def run(
 
 def executors(factory: sessionmaker[Session], clients: Clients) -> dict[str, Executor]:
     """The calls this process can make, by kind."""
-    bug_calls = jira_calls.executors(factory, clients)
+    slack = clients.slack
+
+    def who_has(call: Claimed, _now: datetime) -> dict[str, Any]:
+        return {"user": lookup_email(slack, call.payload["email"])}
+
+    table = {agents.LOOKUP: who_has, **jira_calls.executors(factory, clients)}
     if clients.zendesk is None:
-        return bug_calls
+        return table
     zendesk = clients.zendesk
 
     def note(call: Claimed, now: datetime) -> dict[str, Any]:
@@ -89,4 +95,4 @@ def executors(factory: sessionmaker[Session], clients: Clients) -> dict[str, Exe
     def lookup(call: Claimed, _now: datetime) -> dict[str, Any]:
         return {"names": [zendesk.name_of(call.payload["kind"], call.payload["id"])]}
 
-    return {notes.NOTE: note, ticket_names.LOOKUP: lookup, **bug_calls}
+    return {notes.NOTE: note, ticket_names.LOOKUP: lookup, **table}

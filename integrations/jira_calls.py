@@ -33,7 +33,12 @@ def executors(factory: sessionmaker[Session], clients: Clients) -> dict[str, Exe
         zendesk = clients.zendesk
 
         def system_note(call: Claimed, _now: datetime) -> dict[str, Any]:
-            return zendesk.add_internal_note(call.payload["ticket_id"], call.payload["body"])
+            ticket_id, body = call.payload["ticket_id"], call.payload["body"]
+            if call.attempts > 1:  # an earlier attempt may have landed before its answer was lost
+                for comment in zendesk.comments(ticket_id):
+                    if not comment.get("public", True) and comment.get("body") == body:
+                        return {"comment_id": str(comment.get("id")), "found": True}
+            return zendesk.add_internal_note(ticket_id, body)
 
         table[SYSTEM_NOTE] = system_note
     jira = clients.jira

@@ -1,4 +1,5 @@
-"""Reading the Slack directory into the cache: users, user groups, and a user's name.
+"""Reading the Slack directory into the cache: users, user groups, a user's name, and who has
+an email address.
 
 `usergroups.list` with `include_users` gives every group's handle and members in one call
 (https://docs.slack.dev/reference/methods/usergroups.list), and `users.list` pages through
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import people
 from bot.db import reading, transaction
 from bot.models import SlackUserGroup
+from integrations.slack_errors import classify
 
 log = logging.getLogger("supportbot.directory")
 
@@ -108,6 +110,32 @@ def know_user(
         fetch_user(factory, client, user_id, now)
     except (SlackApiError, OSError) as err:
         log.warning("directory.user_failed user=%s error=%s", user_id, _reason(err))
+
+
+class DirectoryError(Exception):
+    """A directory call Slack did not answer: whether retrying can help, and when to."""
+
+    def __init__(self, method: str, error: str, *, permanent: bool, retry_after: float | None):
+        super().__init__(f"Slack {method} failed: {error}")
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+def lookup_email(client: WebClient, email: str) -> dict[str, Any] | None:
+    """The member with this email (`users.lookupByEmail`), or None when Slack knows nobody
+    (`users_not_found`); other failures raise DirectoryError."""
+    try:
+        return dict(client.users_lookupByEmail(email=email)["user"])
+    except (SlackApiError, OSError) as err:
+        if isinstance(err, SlackApiError) and err.response.get("error") == "users_not_found":
+            return None
+        failure = classify(err)
+        raise DirectoryError(
+            "users.lookupByEmail",
+            failure.error,
+            permanent=failure.permanent,
+            retry_after=failure.retry_after,
+        ) from None
 
 
 def _reason(err: Exception) -> str:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from bot.main import Runtime, build_runtime
 from bot.settings import Settings
@@ -20,6 +23,13 @@ SUPPORT_CHANNEL = "C0SUPPORT"
 ZENDESK_SECRET = "zendesk-webhook-secret"
 HELPDESK_SECRET = "helpdesk-webhook-secret"
 JIRA_SECRET = "jira-webhook-secret"
+MANIFEST = Path(__file__).resolve().parent.parent / "app_manifest.yml"
+
+
+def manifest_scopes() -> list[str]:
+    """The bot scopes app_manifest.yml asks for: the simulated token holds exactly these, so a
+    call needing another scope fails in the tests as it would in the workspace."""
+    return list(yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"])
 
 
 class Clock:
@@ -122,7 +132,7 @@ def start_app(
     """Start the app on an ephemeral port against fresh simulators (Zendesk when asked)."""
     clock = clock or Clock()
     extras: dict[str, Any] = {}
-    slack = SlackSimulator(token=BOT_TOKEN, clock=clock.epoch).start()
+    slack = SlackSimulator(token=BOT_TOKEN, clock=clock.epoch, scopes=manifest_scopes()).start()
     slack.add_user("U0AGENT", "agent", real_name="Ada Agent", tz="Europe/Berlin")
     slack.add_user("U0LEAD", "lead", real_name="Lee Lead", tz="America/New_York")
     slack.add_channel(SUPPORT_CHANNEL, "support", members=["U0AGENT", "U0LEAD"])

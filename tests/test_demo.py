@@ -27,6 +27,11 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
         "Zendesk #1",  # a ticket's thread
         "chat-support",  # a rotation
         "SUP-1",  # a bug filed from a thread
+        "@cam _by email_",  # a helpdesk agent found in Slack by email
+        "Filed as Jira bug SUP-2",  # the Zendesk ticket's note naming the bug
+        "@cam (assignee)",  # the assignee mentioned when the bug is fixed
+        "── DM with @cam",  # and told in a DM
+        "*Fixed since you last looked*",  # an agent's App Home
         "*Support queue*",  # the queue
         "*Bugs by support load*",  # bugs by support load
         "*Support stats",  # the week in numbers

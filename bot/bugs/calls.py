@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import outbox, pending_calls
+from bot import outbox, pending_calls, people
 from bot.bugs import notices
 from bot.bugs.filing import CREATE
 from bot.bugs.models import Bug
@@ -66,6 +66,24 @@ def _announce(
     )
 
 
+def _note(
+    session: Session,
+    call: PendingCall,
+    ticket: Ticket,
+    bug: Bug,
+    kind: str,
+    config: BugConfig,
+    now: datetime,
+) -> None:
+    """Tell the helpdesk ticket it was filed as, linked to or unlinked from the bug: an internal
+    note queued under a key derived from this call, so it is added once."""
+    if not notices.takes_notes(ticket, config):
+        return
+    by = people.display_name(session, call.payload["user_id"])
+    body = render.link_note(notices.bug_view(bug), kind, by)
+    notices.queue_notes(session, [ticket], f"{call.key}:note", body, now)
+
+
 def _failed(session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime) -> bool:
     """Tell the user once while retrying; returns True when the call is over (gave up)."""
     if not gave_up:
@@ -91,6 +109,7 @@ def reactions(config: BugConfig) -> Mapping[str, Reactions]:
             return
         record_link(session, bug, ticket, how="filed", user_id=payload["user_id"], now=now)
         _announce(session, call, ticket, bug, "filed", now)
+        _note(session, call, ticket, bug, "filed", config, now)
         pending_calls.enqueue(
             session,
             key=f"bug.link:{ticket.id}:{bug.key}:filed:{call.id}",
@@ -127,6 +146,7 @@ def reactions(config: BugConfig) -> Mapping[str, Reactions]:
             return
         record_link(session, bug, ticket, how="linked", user_id=payload["user_id"], now=now)
         _announce(session, call, ticket, bug, "linked", now)
+        _note(session, call, ticket, bug, "linked", config, now)
 
     def link_failed(
         session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime
@@ -136,10 +156,17 @@ def reactions(config: BugConfig) -> Mapping[str, Reactions]:
             text = render.link_refused(call.payload["key"], error, filed=filed)
             _tell(session, call, "refused", text, now)
 
+    def unlink_noted(session: Session, call: PendingCall, now: datetime) -> None:
+        """The ticket was unlinked in Slack at once; its helpdesk hears once Jira was asked."""
+        ticket = session.get(Ticket, call.payload["ticket_pk"])
+        bug = bug_by_key(session, call.payload["key"])
+        if ticket is not None and bug is not None:
+            _note(session, call, ticket, bug, "unlinked", config, now)
+
     def unlinked(
         session: Session, call: PendingCall, result: dict[str, Any], now: datetime
     ) -> None:
-        return None
+        unlink_noted(session, call, now)
 
     def unlink_failed(
         session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime
@@ -148,6 +175,7 @@ def reactions(config: BugConfig) -> Mapping[str, Reactions]:
             key = call.payload["key"]
             text = f":warning: Unlinked here, but Jira still lists this ticket on {key}: {error}."
             _tell(session, call, "refused", text, now)
+            unlink_noted(session, call, now)
 
     return {
         CREATE: Reactions(on_success=created, on_failure=create_failed),

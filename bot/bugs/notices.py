@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox, people
+from bot import outbox
 from bot.bugs.models import Bug, BugLink, BugTransition
 from bot.bugs.records import BugConfig, bug_by_key, ticket_label
 from bot.bugs.render import messages as render
 from bot.bugs.state import DONE, BugState
 from bot.db import insert_if_absent, insert_rows_if_absent
 from bot.models import PendingCall, SlackUser
+from bot.tickets import agents
 from bot.tickets.models import Ticket, TicketComment
 
 SYSTEM_NOTE = "helpdesk.system_note"
@@ -148,7 +149,8 @@ def bug_view(bug: Bug) -> render.BugView:
 def notify(
     session: Session, bug: Bug, kind: str, changed_at: datetime, now: datetime, config: BugConfig
 ) -> int:
-    """Queue a reply in every linked ticket's thread, one DM per agent, a note per ticket."""
+    """Queue a reply in every linked ticket's thread, a note per ticket, and one DM per person
+    waiting (who filed or linked a ticket, and each ticket's assignee) listing their tickets."""
     stamp = changed_at.strftime("%Y%m%dT%H%M%S%f")
     base = f"bug:{bug.key}:{kind}:{stamp}"
     view = bug_view(bug)
@@ -159,7 +161,7 @@ def notify(
         .order_by(BugLink.id)
     ).all()
     waiting: dict[str, list[render.WaitingTicket]] = {}
-    assignees: dict[str, str | None] = {}
+    assignees: dict[tuple[str, str | None, str | None], str | None] = {}
     note = render.bug_note(view, kind)
     roots = outbox.posted_many(session, [ticket.root_key for _, ticket in rows])
     noted: list[Ticket] = []
@@ -171,15 +173,19 @@ def notify(
             channel=ticket.channel_id or None,
         )
         waiting.setdefault(link.linked_by, []).append(shown)
+        who = (ticket.provider, ticket.assignee_id, ticket.assignee)
+        if who not in assignees:
+            assignees[who] = agents.assignee_of(session, ticket)
+        assignee_id = assignees[who]
+        if assignee_id and assignee_id != link.linked_by:
+            waiting.setdefault(assignee_id, []).append(shown)
         if ticket.published_version >= 0 and ticket.channel_id:
-            if ticket.assignee and ticket.assignee not in assignees:
-                assignees[ticket.assignee] = people.slack_id_named(session, ticket.assignee)
             reply = render.transition_reply(
                 view,
                 kind,
                 agents=[link.linked_by],
                 assignee=ticket.assignee,
-                assignee_id=assignees.get(ticket.assignee or ""),
+                assignee_id=assignee_id,
             )
             # A posted root's ts is given directly: the dispatcher then has no parent to look
             # up for each of what may be a thousand replies.
@@ -194,9 +200,9 @@ def notify(
                 now=now,
                 meta={"bug": bug.key, "ticket": ticket.external_id},
             )
-        if config.notes and ticket.provider == ZENDESK:
+        if takes_notes(ticket, config):
             noted.append(ticket)
-    _system_notes(session, noted, f"{base}:note", note, now)
+    queue_notes(session, noted, f"{base}:note", note, now)
     for user_id, tickets in waiting.items():
         person = session.get(SlackUser, user_id)
         if person is not None and (person.deleted or person.is_bot):
@@ -211,7 +217,13 @@ def notify(
     return len(rows)
 
 
-def _system_notes(
+def takes_notes(ticket: Ticket, config: BugConfig) -> bool:
+    """Whether the bot can add internal notes to the ticket's helpdesk (Zendesk when it is
+    configured; another desk's outbound callback would be decided here)."""
+    return config.notes and ticket.provider == ZENDESK
+
+
+def queue_notes(
     session: Session, tickets: list[Ticket], key: str, body: str, now: datetime
 ) -> None:
     """Queue an internal note on each helpdesk ticket, recorded first so its echo stays silent.
@@ -240,7 +252,12 @@ def _system_notes(
         {
             "key": f"{key}:{ticket.id}"[:255],
             "kind": SYSTEM_NOTE,
-            "payload": {"ticket_pk": ticket.id, "ticket_id": ticket.external_id, "body": body},
+            "payload": {
+                "ticket_pk": ticket.id,
+                "ticket_id": ticket.external_id,
+                "provider": ticket.provider,
+                "body": body,
+            },
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": now,

@@ -114,10 +114,18 @@ def chapters() -> list[Callable[[Demo], None]]:
     """The demo's chapters, in order."""
     from bot.demo.bugs import bug_life
     from bot.demo.insights import queue_and_load
+    from bot.demo.people import agents_and_assignees
     from bot.demo.rotations import support_rotation
     from bot.demo.tickets import ticket_life
 
-    return [foundation, ticket_life, support_rotation, bug_life, queue_and_load]
+    return [
+        foundation,
+        ticket_life,
+        support_rotation,
+        bug_life,
+        agents_and_assignees,
+        queue_and_load,
+    ]
 
 
 def run_demo() -> int:

@@ -1,7 +1,8 @@
 """Each user's App Home, by role, kept current through the outbox.
 
 A lead sees the queue, SLA risks, today's shifts and no-show alerts; someone on a rotation sees
-their next shifts with Check in and Can't make it; a product owner sees bugs by support load.
+their next shifts with Check in and Can't make it; a product owner sees bugs by support load; a
+helpdesk agent sees their tickets, the bugs those wait on and the fixes since their last visit.
 The Home is published when opened, and again when the data behind it changes — at most once a
 `THROTTLE` per person, and only for people who opened it within `ACTIVE`.
 """
@@ -18,14 +19,14 @@ from bot import outbox, people
 from bot.bugs import load as bug_load
 from bot.bugs.models import BugLink, BugTransition
 from bot.db import insert_if_absent
-from bot.insights import queue
+from bot.insights import agent_desk, queue
 from bot.insights.models import HomeView
 from bot.insights.render.home import HomeData, render_home
 from bot.rotations import roster
 from bot.rotations.models import Rotation, RotationMember, Shift, ShiftAssignment, ShiftEvent
 from bot.rotations.seats import user_tz
 from bot.sla.models import SlaAlert
-from bot.tickets.models import Ticket, TicketChange, TicketComment
+from bot.tickets.models import HelpdeskAgent, Ticket, TicketChange, TicketComment
 
 THROTTLE = timedelta(seconds=60)
 ACTIVE = timedelta(days=14)
@@ -74,6 +75,8 @@ def home_data(session: Session, user_id: str, now: datetime, config: HomeConfig)
         now=now,
         seats=roster.my_seats(session, user_id, now, limit=5),
     )
+    view = session.get(HomeView, user_id)
+    data.desk = agent_desk.desk(session, user_id, now, view.seen_before if view else None)
     if LEAD in mine:
         data.queue = queue.summary(session, now, queue.QueueFilter(), listed=5)
         data.today = today_shifts(session, now)
@@ -139,8 +142,11 @@ def data_stamp(session: Session, now: datetime) -> str:
         BugTransition.id,
     ):
         parts.append(str(session.scalar(select(func.max(column))) or 0))
-    unlinked = session.scalar(select(func.max(BugLink.unlinked_at)))
-    parts.append(unlinked.strftime("%Y%m%d%H%M%S") if unlinked else "-")
+    for moment in (
+        session.scalar(select(func.max(BugLink.unlinked_at))),
+        session.scalar(select(func.max(HelpdeskAgent.updated_at))),
+    ):
+        parts.append(moment.strftime("%Y%m%d%H%M%S") if moment else "-")
     return ":".join(parts)
 
 
@@ -154,6 +160,8 @@ def request_home(
     )
     view = session.get(HomeView, user_id)
     assert view is not None
+    if reason.startswith("open:") and view.opened_at < now:
+        view.seen_before = view.opened_at  # "since you last looked" is since that visit
     if reason.startswith(("open:", "refresh:")):
         view.opened_at = max(view.opened_at, now)
     view.published_at, view.stamp = now, stamp

@@ -20,6 +20,8 @@ class HomeView(Base):
     published_at: Mapped[datetime | None]
     # A fingerprint of the data the view was rendered from; a new one means "refresh".
     stamp: Mapped[str] = mapped_column(String(255), default="")
+    # When they opened it before this visit: what changed since then is new to them.
+    seen_before: Mapped[datetime | None]
 
 
 class DigestRun(Base):

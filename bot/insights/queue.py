@@ -110,7 +110,8 @@ def _conditions(flt: QueueFilter) -> list[ColumnElement[bool]]:
     return found
 
 
-def _listed(session: Session, tickets: list[Ticket], now: datetime) -> list[QueueTicket]:
+def as_listed(session: Session, tickets: list[Ticket], now: datetime) -> list[QueueTicket]:
+    """Tickets as listings show them: SLA standing, the due time that matters, thread link."""
     found = links.thread_links(session, tickets)
     out = []
     for ticket in tickets:
@@ -165,7 +166,7 @@ def summary(session: Session, now: datetime, flt: QueueFilter, *, listed: int = 
             .limit(listed)
         )
     )
-    shown = _listed(session, [*risky, *([oldest] if oldest else [])], now)
+    shown = as_listed(session, [*risky, *([oldest] if oldest else [])], now)
     queue.risks = shown[: len(risky)]
     queue.oldest = shown[-1] if oldest else None
     queue.shifts = roster.on_shift(session, now)

@@ -16,11 +16,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import outbox, people
+from bot import outbox
 from bot.db import insert_if_absent
 from bot.rotations import roster
 from bot.sla import render, targets
 from bot.sla.models import SlaAlert
+from bot.tickets import agents
 from bot.tickets.models import Ticket
 
 OnShift = Callable[[], Sequence[str]]
@@ -65,10 +66,13 @@ def on_shift_once(session: Session, now: datetime) -> OnShift:
 
 
 def who_for(session: Session, ticket: Ticket, shift: OnShift) -> render.Who:
-    """The assignee (as a Slack user when exactly one has their name), else who is on shift."""
+    """The assignee (as the Slack user their email or name finds), else who is on shift."""
+    if ticket.assignee_id or ticket.assignee:
+        user = agents.assignee_of(session, ticket)
+        if user:
+            return render.Who(user_ids=(user,))
     if ticket.assignee:
-        user = people.slack_id_named(session, ticket.assignee)
-        return render.Who(user_ids=(user,)) if user else render.Who(name=ticket.assignee)
+        return render.Who(name=ticket.assignee)
     if ticket.assignee_id:
         return render.Who(name=f"#{ticket.assignee_id}")  # name not looked up yet
     return render.Who(user_ids=tuple(shift()), on_shift=True)

@@ -144,6 +144,15 @@ def parse(body: bytes) -> Outcome:
     return "ok", event, key
 
 
+def _person_id(person: Person | None) -> str | None:
+    """A person's id, or their email when the desk sends no id (it fits the id column)."""
+    if person is None:
+        return None
+    if person.id:
+        return person.id
+    return person.email if person.email and len(person.email) <= 64 else None
+
+
 def to_event(event: GenericEvent) -> HelpdeskEvent:
     """Normalize a validated generic event."""
     t = event.ticket
@@ -164,7 +173,7 @@ def to_event(event: GenericEvent) -> HelpdeskEvent:
         requester_name=t.requester.name if t.requester else None,
         requester_email=t.requester.email if t.requester else None,
         organization=t.organization,
-        assignee_id=t.assignee.id if t.assignee else None,
+        assignee_id=_person_id(t.assignee),
         assignee=(t.assignee.name or t.assignee.id) if t.assignee else None,
         group_name=t.group,
         brand=t.brand,

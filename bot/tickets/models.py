@@ -179,3 +179,21 @@ class ChannelSetting(Base):
     sync_replies: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_by: Mapped[str] = mapped_column(String(32))
     updated_at: Mapped[datetime]
+
+
+class HelpdeskAgent(Base):
+    """A helpdesk agent, by email, and the Slack user they are.
+
+    `how` says where the answer came from: `email` (Slack's users.lookupByEmail found them),
+    `lead` (a lead set it with `/support people map`, and no lookup overrides it) or `missing`
+    (Slack knows nobody with that email, as of `checked_at`; the assignee's name is tried).
+    """
+
+    __tablename__ = "helpdesk_agents"
+
+    email: Mapped[str] = mapped_column(String(255), primary_key=True)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    how: Mapped[str] = mapped_column(String(16))
+    checked_at: Mapped[datetime | None]
+    set_by: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime]

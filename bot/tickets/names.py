@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import pending_calls
 from bot.models import PendingCall
+from bot.tickets import agents
 from bot.tickets.models import HelpdeskName, Ticket
 from bot.tickets.threads import NAME_WAIT, TicketConfig, sync
 
@@ -104,6 +105,8 @@ def names_found(
         row.updated_at = now
         session.add(row)
         session.flush()
+        if row.kind == "user" and row.is_agent and row.email:
+            agents.request_lookup(session, row.email, now)  # which Slack member this agent is
         session.info.pop("helpdesk_name_misses", None)
         for ticket in _showing(session, provider, key[1], key[2]):
             if fill_names(session, ticket):

@@ -25,10 +25,8 @@ def parse_channel(text: str) -> str:
     return found.group(1) or found.group(2)
 
 
-def add_rule(
-    session: Session, *, field: str, value: str, channel: str, user_id: str, now: datetime
-) -> RoutingRule:
-    """Append a rule (it matches after every existing one)."""
+def check_rule(field: str, value: str) -> tuple[str, str]:
+    """The rule's field and value, cleaned; raises UserError when it cannot route."""
     field = field.lower()
     if field not in FIELDS:
         raise UserError(
@@ -37,6 +35,14 @@ def add_rule(
     value = value.strip()
     if not value or len(value) > 255:
         raise UserError("give the value to match, e.g. `billing`", field="value")
+    return field, value
+
+
+def add_rule(
+    session: Session, *, field: str, value: str, channel: str, user_id: str, now: datetime
+) -> RoutingRule:
+    """Append a rule (it matches after every existing one)."""
+    field, value = check_rule(field, value)
     position = (session.scalar(select(func.max(RoutingRule.position))) or 0) + 1
     rule = RoutingRule(
         position=position,

@@ -17,6 +17,7 @@ from handlers.slack import (
     errors,
     events,
     home,
+    people,
     queue,
     reports,
     rotations,
@@ -109,6 +110,7 @@ def build_bolt_app(
     events.register(app, deps)
     home.register(app, deps)
     tickets.register(app, deps, registry)
+    people.register(app, deps, registry)
     rotations.register(app, deps, registry)
     bugs.register(app, deps, jira_search)
     queue.register(app, deps, registry)

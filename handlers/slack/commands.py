@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import people
@@ -18,6 +18,8 @@ from handlers.slack.followups import ack_then
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
 
 MODAL = "supportbot_modal"
+# The arguments of a subcommand answered after the ack because it asks Slack first.
+LATER = "supportbot_later"
 
 
 def help_subcommand(registry: Registry) -> Subcommand:
@@ -54,8 +56,18 @@ def _is_lead(deps: Deps, user_id: str) -> bool:
 
 
 def register(app: App, deps: Deps, registry: Registry) -> None:
-    """Listen for `/support`: the answer is the ack; a modal, if any, opens right after it."""
+    """Listen for `/support`: the answer is the ack, unless the subcommand must ask Slack first;
+    a modal, or an answer that needed Slack, follows right after the ack."""
     registry.add(help_subcommand(registry))
+
+    def invocation_of(command: dict[str, Any], args: list[str]) -> Invocation:
+        return Invocation(
+            user_id=command["user_id"],
+            channel_id=command.get("channel_id", ""),
+            args=args[1:],
+            raw=command.get("text") or "",
+            deps=deps,
+        )
 
     def support(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
         args = split_args(command.get("text") or "")
@@ -65,13 +77,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             text, blocks = render_help(registry.entries(), unknown=args[0])
             ack(text=text, blocks=blocks, response_type="ephemeral")
             return
-        invocation = Invocation(
-            user_id=command["user_id"],
-            channel_id=command.get("channel_id", ""),
-            args=args[1:],
-            raw=command.get("text") or "",
-            deps=deps,
-        )
+        invocation = invocation_of(command, args)
         if sub.leads_only and not _is_lead(deps, invocation.user_id):
             who = people.describe(deps.settings.support_leads)
             ack(
@@ -79,26 +85,44 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
                 response_type="ephemeral",
             )
             return
-        try:
-            text, blocks = sub.handler(invocation)
-        except UserError as err:
-            ack(
-                text=f":warning: {err.message}\nUsage: `/support {sub.usage}`",
-                response_type="ephemeral",
-            )
+        if sub.answers_later(invocation.args):
+            context[LATER] = args  # Bolt copies the context for the follow-up
+            ack()
             return
+        answer = _answer(sub, invocation)
         if invocation.modal is not None:
-            context[MODAL] = invocation.modal  # Bolt copies the context for the follow-up
-        ack(
-            text=text,
-            blocks=blocks,
-            response_type="in_channel" if invocation.public else "ephemeral",
-        )
+            context[MODAL] = invocation.modal
+        ack(**answer)
 
-    def open_modal(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        """After the ack: open the subcommand's modal with the command's trigger_id."""
+    def follow_up(
+        body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
+    ) -> None:
+        """After the ack: answer a subcommand that asks Slack, or open the subcommand's modal
+        with the command's trigger_id."""
+        args = context.get(LATER)
+        if args is not None:
+            invocation = invocation_of(body, args)
+            invocation.client = client
+            respond(**_answer(registry.get(args[0].lower()), invocation))
         view = context.get(MODAL)
         if view is not None:
             client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    app.command(Command.SUPPORT)(**ack_then(open_modal, ack=support))
+    app.command(Command.SUPPORT)(**ack_then(follow_up, ack=support))
+
+
+def _answer(sub: Subcommand | None, invocation: Invocation) -> dict[str, Any]:
+    """The subcommand's answer (or its usage line after a mistake) as ack/respond arguments."""
+    assert sub is not None
+    try:
+        text, blocks = sub.handler(invocation)
+    except UserError as err:
+        return {
+            "text": f":warning: {err.message}\nUsage: `/support {sub.usage}`",
+            "response_type": "ephemeral",
+        }
+    return {
+        "text": text,
+        "blocks": blocks,
+        "response_type": "in_channel" if invocation.public else "ephemeral",
+    }

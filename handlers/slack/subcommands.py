@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slack_sdk import WebClient
+
 from bot.render.help import HelpEntry
 from handlers.deps import Deps
 
@@ -22,6 +24,9 @@ class Invocation:
     args: list[str]
     raw: str
     deps: Deps
+    # Slack's Web API, for a subcommand that asks Slack something (`Subcommand.asks_slack`):
+    # only set when it runs after the ack.
+    client: WebClient | None = None
     # Set by a subcommand whose answer everyone in the channel should see.
     public: bool = False
     # Set by a subcommand that opens a modal: the view, opened right after the ack.
@@ -38,6 +43,13 @@ class Subcommand:
     handler: Handler
     leads_only: bool = False
     details: str = ""
+    # Actions (first arguments) whose handling asks Slack something (membership, a profile):
+    # the command is acknowledged first and answered through response_url once Slack replied.
+    asks_slack: tuple[str, ...] = ()
+
+    def answers_later(self, args: list[str]) -> bool:
+        """Whether these arguments make a Slack call, so the answer follows the ack."""
+        return bool(args) and args[0].lower() in self.asks_slack
 
     @property
     def help(self) -> HelpEntry:

@@ -14,6 +14,7 @@ from bot.tickets.render import routes
 from handlers.deps import Deps
 from handlers.slack.followups import REPLY, ack_then_reply
 from handlers.slack.subcommands import Invocation, Registry, Subcommand
+from integrations.slack_channels import ChannelUnusable, ensure_member
 
 
 def register(app: App, deps: Deps, registry: Registry) -> None:
@@ -61,7 +62,9 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             leads_only=True,
             details="Rules are checked in order; the first match wins, "
             "otherwise SUPPORT_CHANNEL. Example: "
-            "`/support route add group billing #billing-support`.",
+            "`/support route add group billing #billing-support`. I join a public channel "
+            "by myself; invite me to a private one first.",
+            asks_slack=("add",),
         )
     )
     registry.add(
@@ -72,31 +75,43 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             lambda inv: _sync(deps, inv),
             leads_only=True,
             details="Off by default: then only the message shortcut "
-            "*Send to ticket as internal note* sends a reply.",
+            "*Send to ticket as internal note* sends a reply. I must be in the channel to "
+            "hear its replies: I join a public one; invite me to a private one.",
+            asks_slack=("on",),
         )
     )
 
 
+def _usable(inv: Invocation, channel: str) -> bool:
+    """Whether the bot is in `channel` (True when it joined just now); UserError otherwise."""
+    try:
+        return ensure_member(inv.client, channel).joined
+    except ChannelUnusable as err:
+        raise UserError(routes.channel_refusal(channel, err.reason), field="channel") from None
+
+
 def _route(deps: Deps, inv: Invocation) -> tuple[str, list[dict[str, Any]]]:
     action = inv.args[0].lower() if inv.args else "list"
-    now = deps.clock()
-    with transaction(deps.factory) as session:
-        if action == "list":
-            return routes.rules_list(routing.rules(session), deps.settings.support_channel)
-        if action == "add":
-            if len(inv.args) < 4:
-                raise UserError("say which field, which value and which channel")
-            channel = routing.parse_channel(inv.args[-1])
-            value = " ".join(inv.args[2:-1])
+    if action == "add":
+        if len(inv.args) < 4:
+            raise UserError("say which field, which value and which channel")
+        channel = routing.parse_channel(inv.args[-1])
+        field, value = routing.check_rule(inv.args[1], " ".join(inv.args[2:-1]))
+        joined = _usable(inv, channel)  # outside the transaction: nothing is saved on refusal
+        with transaction(deps.factory) as session:
             rule = routing.add_rule(
                 session,
-                field=inv.args[1],
+                field=field,
                 value=value,
                 channel=channel,
                 user_id=inv.user_id,
-                now=now,
+                now=deps.clock(),
             )
-            return routes.rule_added(rule)
+            text, blocks = routes.rule_added(rule)
+        return text, [*blocks, routes.joined(channel)] if joined else blocks
+    with transaction(deps.factory) as session:
+        if action == "list":
+            return routes.rules_list(routing.rules(session), deps.settings.support_channel)
         if action == "remove":
             if len(inv.args) != 2 or not inv.args[1].isdigit():
                 raise UserError("say which rule to remove, by its number in `route list`")
@@ -106,10 +121,12 @@ def _route(deps: Deps, inv: Invocation) -> tuple[str, list[dict[str, Any]]]:
 
 def _sync(deps: Deps, inv: Invocation) -> tuple[str, list[dict[str, Any]]]:
     action = inv.args[0].lower() if inv.args else "status"
+    joined = _usable(inv, inv.channel_id) if action == "on" else False
     with transaction(deps.factory) as session:
         if action in ("on", "off"):
             notes.set_sync(session, inv.channel_id, action == "on", inv.user_id, deps.clock())
-            return routes.sync_state(inv.channel_id, action == "on")
+            text, blocks = routes.sync_state(inv.channel_id, action == "on")
+            return text, [*blocks, routes.joined(inv.channel_id)] if joined else blocks
         if action == "status":
             return routes.sync_state(inv.channel_id, notes.syncs(session, inv.channel_id))
     raise UserError(f"`{action[:20]}` is not on, off or status")

@@ -1,4 +1,5 @@
-"""Refresh the cached Slack directory: user groups named anywhere, and users seen recently."""
+"""Refresh the cached Slack directory: user groups named anywhere, users seen recently, and
+helpdesk agents Slack was not asked about yet."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import transaction
 from bot.models import SlackUser, SlackUserGroup
-from bot.tickets import links
+from bot.tickets import agents, links
 from integrations.clients import Clients
 from integrations.slack_directory import fetch_group, fetch_groups, fetch_user
 
@@ -68,4 +69,6 @@ def refresh(
             log.warning(
                 "directory.user_failed user=%s error=%s", user_id, err.response.get("error")
             )
-    return {"groups": refreshed, "users": len(stale_users), "failed": failed}
+    with transaction(factory) as session:
+        asked = agents.request_unknown(session, now)
+    return {"groups": refreshed, "users": len(stale_users), "failed": failed, "agents": asked}

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from cli_helpers import clean_env, free_port, run_cli, wait_ready
 from conftest import PG_URL
 from sqlalchemy import create_engine, text
@@ -24,7 +25,9 @@ from bot.db import make_engine, normalize_url
 from integrations.simulators.slack.server import SlackSimulator
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD = "0006"
+_SCRIPTS = ScriptDirectory(str(migrate.MIGRATIONS))
+HEAD = _SCRIPTS.get_current_head()
+PREVIOUS = _SCRIPTS.get_revision(HEAD).down_revision
 
 
 def _one_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -82,10 +85,10 @@ def test_db_upgrade_current_and_downgrade(tmp_path: Path) -> None:
         upgraded.returncode == 0 and upgraded.stdout.strip() == f"current: {HEAD}; newest: {HEAD}"
     )
     assert (tmp_path / "bot.db").is_file()
-    down = run_cli(["db", "downgrade", "0005"], tmp_path, env)
-    assert down.returncode == 0 and down.stdout.strip() == f"current: 0005; newest: {HEAD}"
+    down = run_cli(["db", "downgrade", PREVIOUS], tmp_path, env)
+    assert down.returncode == 0 and down.stdout.strip() == f"current: {PREVIOUS}; newest: {HEAD}"
     current = run_cli(["db", "current"], tmp_path, env)
-    assert current.stdout.strip() == f"current: 0005; newest: {HEAD}"
+    assert current.stdout.strip() == f"current: {PREVIOUS}; newest: {HEAD}"
     line = _one_line(run_cli(["db", "downgrade", "nope"], tmp_path, env))
     assert line.startswith("supportbot: downgrade failed:")
     assert run_cli(["db", "upgrade"], tmp_path, env).returncode == 0

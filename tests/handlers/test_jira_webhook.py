@@ -86,7 +86,7 @@ def test_closing_notifies_every_thread_one_dm_per_agent_and_adds_helpdesk_notes(
         [done] = bug_replies(bugdesk, root, "is done")
         shown = text_of(done)
         assert "Fixed" in shown and "2.4" in shown and "*Done*" in shown
-        [note] = [n for n in notes(bugdesk, ticket) if key in n]
+        [note] = [n for n in notes(bugdesk, ticket) if f"{key} (" in n and "is done" in n]
         assert "is done" in note and "Fixed" in note and "2.4" in note
         assert bug_replies(bugdesk, root, "internal note") == []  # the note's echo stays silent
     assert "<@U0AGENT>" in text_of(bug_replies(bugdesk, tickets[0][1], "is done")[0])

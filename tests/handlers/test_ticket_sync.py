@@ -48,7 +48,8 @@ def test_leads_route_tickets_by_group_and_others_are_refused(desk: Any) -> None:
         user_id="U0LEAD",
         channel_id=SUPPORT,
     )
-    assert "Rule 1" in added.json["text"]
+    assert added.json is None  # acknowledged at once, answered once Slack said the bot is in
+    assert added.ephemeral == ["Rule 1 added"]
     listing = desk.driver.command("/support", "route list", user_id="U0LEAD", channel_id=SUPPORT)
     assert "Billing" in json.dumps(listing.json) and "C0BILLING" in json.dumps(listing.json)
     billing = desk.zendesk.add_group("Billing")
@@ -69,8 +70,9 @@ def test_bad_route_arguments_get_a_usage_line(desk: Any) -> None:
         "route add group",
     ):
         answer = desk.driver.command("/support", text, user_id="U0LEAD", channel_id=SUPPORT)
-        assert answer.json["text"].startswith(":warning:"), text
-        assert "Usage: `/support route" in answer.json["text"]
+        [said] = answer.ephemeral
+        assert said.startswith(":warning:") and "Usage: `/support route" in said, text
+    assert desk.slack.calls_to("conversations.info") == []  # refused before asking Slack
 
 
 def test_rerouted_ticket_keeps_its_thread_and_gets_a_cross_link(desk: Any) -> None:
@@ -173,7 +175,8 @@ def test_channel_opt_in_syncs_every_reply_in_ticket_threads(desk: Any) -> None:
     desk.driver.user_message("U0AGENT", SUPPORT, "not synced yet", thread_ts=root["ts"])
     desk.clock.advance(seconds=1)
     answer = desk.driver.command("/support", "sync on", user_id="U0LEAD", channel_id=SUPPORT)
-    assert "is now sent to the ticket" in answer.json["text"]
+    [said] = answer.ephemeral
+    assert "is now sent to the ticket" in said
     desk.clock.advance(seconds=1)
     desk.driver.user_message("U0AGENT", SUPPORT, "synced reply", thread_ts=root["ts"])
     desk.driver.user_message("U0AGENT", SUPPORT, "top-level chatter")

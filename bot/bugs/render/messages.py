@@ -255,3 +255,17 @@ def bug_note(bug: BugView, kind: str) -> str:
         )
     now = bug.status or "open"
     return f"Jira bug {bug.key} ({bug.summary}) was reopened: now {now}.{link}\n— supportbot"
+
+
+def link_note(bug: BugView, kind: str, by: str) -> str:
+    """The internal note on a helpdesk ticket when it is filed as, linked to or unlinked from a
+    Jira bug (plain text: the helpdesk shows it as written)."""
+    link = f" {bug.url}" if bug.url else ""
+    summary = f" ({bug.summary})" if bug.summary else ""
+    if kind == "filed":
+        head = f"Filed as Jira bug {bug.key}{summary} by {by} from Slack."
+    elif kind == "linked":
+        head = f"Linked to Jira bug {bug.key}{summary} by {by} from Slack."
+    else:
+        head = f"No longer linked to Jira bug {bug.key}{summary}: unlinked by {by} in Slack."
+    return f"{head}{link}\n— supportbot"

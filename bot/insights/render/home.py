@@ -9,7 +9,9 @@ from typing import Any
 from bot.bugs.load import BugLoad, ComponentLoad
 from bot.bugs.render.load import bug_line, component_line
 from bot.ids import Action
+from bot.insights.agent_desk import AgentDesk
 from bot.insights.queue import Queue
+from bot.insights.render.agent_desk import desk_blocks
 from bot.insights.render.queue import queue_blocks
 from bot.render.blocks import (
     SURFACE_BLOCKS,
@@ -46,6 +48,7 @@ class HomeData:
     no_shows: list[tuple[ShiftAssignment, Rotation]] = field(default_factory=list)
     bugs: list[BugLoad] = field(default_factory=list)
     components: list[ComponentLoad] = field(default_factory=list)
+    desk: AgentDesk | None = None  # a helpdesk agent's own tickets
 
 
 def _lead(data: HomeData) -> list[Block]:
@@ -125,13 +128,15 @@ def render_home(data: HomeData) -> dict[str, Any]:
             f"Hi <@{data.user_id}>. Ticket threads, support rotations and Jira bugs, in one place."
         ),
     ]
+    if data.desk is not None:
+        blocks.extend(desk_blocks(data.desk, data.now))
     if LEAD in data.roles:
         blocks.extend(_lead(data))
     if ENGINEER in data.roles or data.seats:
         blocks.extend(_engineer(data))
     if OWNER in data.roles:
         blocks.extend(_owner(data))
-    if not (data.roles or data.seats):
+    if not (data.roles or data.seats or data.desk):
         blocks.append(
             section(
                 "Type `/support help` in any channel to see what you can do: "

@@ -57,3 +57,28 @@ def sync_state(channel: str, enabled: bool) -> tuple[str, list[Block]]:
             "shortcut *Send to ticket as internal note* to send one."
         )
     return fallback(text), [section(text)]
+
+
+# Why the bot cannot use a channel (integrations.slack_channels' reasons), for the person who
+# asked to route tickets there or to sync its replies.
+_REFUSALS = {
+    "not_visible": "I cannot see <#{c}>. If it is a private channel, invite me first "
+    "(`/invite @supportbot` in it), then try again.",
+    "archived": "<#{c}> is archived: pick a channel people use.",
+    "not_a_channel": "That is a direct message, not a channel: pick a channel.",
+    "cannot_join": "I am not in <#{c}> and may not join it by myself: invite me "
+    "(`/invite @supportbot` in it), then try again.",
+    "unreachable": "I could not ask Slack whether I am in <#{c}>: try again in a minute.",
+    "no_scope": "I may not look at <#{c}>: the app lacks a permission; an admin can "
+    "reinstall it from app_manifest.yml.",
+}
+
+
+def channel_refusal(channel: str, reason: str) -> str:
+    """Why the bot cannot work in `channel` and what to do (nothing was saved)."""
+    return _REFUSALS.get(reason, _REFUSALS["unreachable"]).format(c=channel) + " Nothing changed."
+
+
+def joined(channel: str) -> Block:
+    """A note that the bot joined a public channel so it hears the replies there."""
+    return context(f":wave: I joined <#{channel}> so I hear the replies in its ticket threads.")

@@ -464,3 +464,51 @@ def test_a_held_method_waits_until_released(sim: SlackSimulator, client: WebClie
     poster.join(timeout=10)
     assert [m["text"] for m in sim.messages("C1")] == ["later"] and answers[0]["ok"]
     assert client.chat_postMessage(channel="C1", text="after")["ok"]  # released for good
+
+
+def test_lookup_by_email_finds_members_case_blind_and_needs_its_scope(
+    sim: SlackSimulator, client: WebClient, clock: FakeClock
+) -> None:
+    # https://docs.slack.dev/reference/methods/users.lookupByEmail: arg `email`, the `user`
+    # object, error `users_not_found`, scope users:read.email.
+    found = client.users_lookupByEmail(email="Alice@ACME.test")["user"]
+    assert found["id"] == "U1" and found["profile"]["email"] == "alice@acme.test"
+    unknown = _fails(client.users_lookupByEmail, email="nobody@acme.test")
+    assert unknown.response["error"] == "users_not_found"
+    [call] = [
+        c for c in sim.calls_to("users.lookupByEmail") if c.args.get("email") == "nobody@acme.test"
+    ]
+    assert call.response == {"ok": False, "error": "users_not_found"}
+    scopes = [s for s in DEFAULT_SCOPES if s != "users:read.email"]
+    with SlackSimulator(token=TOKEN, clock=clock, scopes=scopes) as narrow:
+        narrow_client = WebClient(token=TOKEN, base_url=_workspace(narrow).api_url)
+        refused = _fails(narrow_client.users_lookupByEmail, email="alice@acme.test")
+        assert refused.response["error"] == "missing_scope"
+        assert refused.response["needed"] == "users:read.email"
+
+
+def test_membership_is_read_with_conversations_info_and_public_channels_joined(
+    sim: SlackSimulator, client: WebClient, clock: FakeClock
+) -> None:
+    assert client.conversations_info(channel="C1")["channel"]["is_member"] is True
+    outside = client.conversations_info(channel="C2")["channel"]
+    assert outside["is_member"] is False and outside["is_private"] is False
+    # A private channel the bot is not in does not exist for it.
+    assert _fails(client.conversations_info, channel="G1").response["error"] == "channel_not_found"
+    assert _fails(client.conversations_join, channel="G1").response["error"] == "channel_not_found"
+    assert client.conversations_info(channel="C3")["channel"]["is_archived"] is True
+    assert _fails(client.conversations_join, channel="C3").response["error"] == "is_archived"
+    joined = client.conversations_join(channel="C2")
+    assert joined["channel"]["is_member"] is True and "warning" not in joined
+    again = client.conversations_join(channel="C2")
+    assert again["warning"] == "already_in_channel"
+    assert client.conversations_info(channel="C2")["channel"]["is_member"] is True
+    scopes = [s for s in DEFAULT_SCOPES if s not in ("channels:join", "channels:read")]
+    with SlackSimulator(token=TOKEN, clock=clock, scopes=scopes) as narrow:
+        narrow_client = WebClient(token=TOKEN, base_url=_workspace(narrow).api_url)
+        assert _fails(narrow_client.conversations_join, channel="C2").response["needed"] == (
+            "channels:join"
+        )
+        assert _fails(narrow_client.conversations_info, channel="C2").response["needed"] == (
+            "channels:read"
+        )
