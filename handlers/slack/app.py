@@ -90,6 +90,9 @@ def build_bolt_app(deps: Deps, client: WebClient) -> App:
         request_verification_enabled=not deps.settings.socket_mode
         or bool(deps.settings.slack_signing_secret),
         logger=logger,
+        # A request no listener matches goes to our error handler (one line, 404) instead of
+        # Bolt's warning, which would log the whole body.
+        raise_error_for_unhandled_request=True,
     )
     app.listening = deps.listening
     registry = Registry()
