@@ -40,12 +40,12 @@ def build_web_app(deps: Deps, bolt: App, health: Callable[[], tuple[bool, dict[s
         if not verify_slack(secret, timestamp, body, signature, deps.clock().timestamp()):
             return refuse(SLACK_PATH, "invalid request", 401)
         try:
-            shapes.parse(body, request.headers.get("content-type", ""))
+            _, text = shapes.parse(body, request.headers.get("content-type", ""))
         except BodyError as err:
             return refuse(SLACK_PATH, str(err))
         try:
             bolt_request = BoltRequest(
-                body=body.decode("utf-8"),
+                body=text,
                 query=request.url.query,
                 headers={k: [v] for k, v in request.headers.items()},
             )

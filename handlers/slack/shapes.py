@@ -27,9 +27,14 @@ VALUE_MAX = 3000  # plain_text_input's max_length
 TEXT_MAX = 40_000  # a message's text
 
 
-def parse(body: bytes, content_type: str) -> dict[str, Any]:
-    """The body as Bolt will see it, decoded and checked; BodyError when it is not a Slack
-    request of a shape the app handles."""
+def parse(body: bytes, content_type: str) -> tuple[dict[str, Any], str]:
+    """The body as Bolt will see it, decoded and checked, and the text to hand Bolt; BodyError
+    when it is not a Slack request of a shape the app handles.
+
+    Bolt reads any form whose text contains the word "payload" as an interaction, so a slash
+    command such as `/support help payload` would reach it as an empty body: there, one letter
+    of the word is percent-encoded, which the form decodes back.
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -38,19 +43,19 @@ def parse(body: bytes, content_type: str) -> dict[str, Any]:
         parsed = decode_json(text)
         if not isinstance(parsed, dict):
             raise BodyError("JSON body must be an object")
-    elif "payload" in text:
-        payload = dict(parse_qsl(text, keep_blank_values=True)).get("payload")
-        if payload is None:
-            raise BodyError("form has no 'payload'")
-        parsed = decode_json(payload)
+        check(parsed)
+        return parsed, text
+    fields = dict(parse_qsl(text, keep_blank_values=True))
+    if "payload" in fields and "payload" in text:
+        parsed = decode_json(fields["payload"])
         if not isinstance(parsed, dict):
             raise BodyError("'payload' must be a JSON object")
-    else:
-        parsed = dict(parse_qsl(text, keep_blank_values=True))
-        if not parsed.keys() & {"command", "ssl_check"}:
-            raise BodyError("expected a slash command, an interaction payload or an event")
-    check(parsed)
-    return parsed
+        check(parsed)
+        return parsed, text
+    if "payload" in fields or not fields.keys() & {"command", "ssl_check"}:
+        raise BodyError("expected a slash command, an interaction payload or an event")
+    check(fields)
+    return fields, text.replace("payload", "%70ayload")
 
 
 def check(body: dict[str, Any]) -> None:
