@@ -116,3 +116,14 @@ def bugdesk(db_url: str, clock: Any) -> Iterator[Any]:
     running = start_app(db_url, clock=clock, zendesk=True, jira=True)
     yield running
     running.stop()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many fuzzed requests each endpoint got, by status (see tests/fuzzing.py)."""
+    from fuzzing import summary
+
+    lines = summary()
+    if lines:
+        terminalreporter.section("fuzzed requests")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 DONE = "done"
+_KEY = re.compile(r"[A-Z][A-Z0-9_]*-\d+")
+# The longest values the bug columns keep.
+KEY_MAX, CATEGORY_MAX, NAME_MAX, SUMMARY_MAX = 64, 32, 255, 1000
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,9 @@ def jira_time(value: Any) -> datetime | None:
     text = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", value.replace("Z", "+00:00"))
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        return parsed.astimezone(UTC) if parsed.tzinfo else None
+    except (ValueError, OverflowError):
         return None
-    return parsed if parsed.tzinfo else None
 
 
 def state_of_issue(issue: dict[str, Any], url: str | None = None) -> BugState:
@@ -94,31 +97,40 @@ def state_of_issue(issue: dict[str, Any], url: str | None = None) -> BugState:
     key = issue.get("key") if isinstance(issue, dict) else None
     if not isinstance(key, str) or not isinstance(fields, dict):
         raise ValueError("issue has no key or fields")
-    status = fields.get("status") if isinstance(fields.get("status"), dict) else {}
-    category = (status.get("statusCategory") or {}).get("key")
-    if not isinstance(category, str) or not category:
+    if len(key) > KEY_MAX or not _KEY.fullmatch(key.upper()):
+        raise ValueError("issue.key is not an issue key")
+    status = _dict(fields.get("status"))
+    category = _dict(status.get("statusCategory")).get("key")
+    if not isinstance(category, str) or not category or len(category) > CATEGORY_MAX:
         raise ValueError("issue.fields.status.statusCategory.key is missing")
-    resolution = fields.get("resolution")
-    versions = fields.get("fixVersions") or []
+    versions = fields.get("fixVersions")
     components = fields.get("components")
     return BugState(
         key=key.upper(),
         category=category,
-        status=status.get("name"),
-        resolution=resolution.get("name") if isinstance(resolution, dict) else None,
-        fix_versions=[
-            str(v.get("name")) for v in versions if isinstance(v, dict) and v.get("name")
-        ],
-        summary=fields.get("summary") if isinstance(fields.get("summary"), str) else None,
+        status=_name(status),
+        resolution=_name(fields.get("resolution")),
+        fix_versions=[n for v in versions if (n := _name(v))] if isinstance(versions, list) else [],
+        summary=fields["summary"][:SUMMARY_MAX] if isinstance(fields.get("summary"), str) else None,
         category_changed_at=jira_time(fields.get("statuscategorychangedate")),
         updated_at=jira_time(fields.get("updated")),
         url=url,
         # Absent when the request did not ask for the field: None keeps what is known.
-        components=[str(c.get("name")) for c in components if isinstance(c, dict) and c.get("name")]
+        components=[n for c in components if (n := _name(c))]
         if isinstance(components, list)
         else None,
         created_at=jira_time(fields.get("created")),
     )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _name(value: Any) -> str | None:
+    """The `name` of a Jira object (status, resolution, version, component), cut to fit."""
+    name = _dict(value).get("name")
+    return name[:NAME_MAX] if isinstance(name, str) and name else None
 
 
 def state_of_webhook(payload: Any) -> BugState:
@@ -126,7 +138,10 @@ def state_of_webhook(payload: Any) -> BugState:
     if not isinstance(payload, dict) or not isinstance(payload.get("issue"), dict):
         raise ValueError("webhook has no issue")
     state = state_of_issue(payload["issue"])
-    if state.updated_at is None and isinstance(payload.get("timestamp"), int | float):
-        stamp = datetime.fromtimestamp(payload["timestamp"] / 1000, UTC)
-        return replace(state, updated_at=stamp)
+    stamp = payload.get("timestamp")
+    if state.updated_at is None and isinstance(stamp, int | float) and not isinstance(stamp, bool):
+        try:
+            return replace(state, updated_at=datetime.fromtimestamp(stamp / 1000, UTC))
+        except (ValueError, OverflowError, OSError):
+            return state
     return state

@@ -5,8 +5,6 @@ Documented in README.md and on the OpenAPI page; the JSON Schema comes from thes
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -17,6 +15,7 @@ from bot.tickets.intake import (
     HelpdeskEvent,
     PayloadError,
     TicketSnapshot,
+    check_fits,
     check_provider,
 )
 
@@ -121,12 +120,11 @@ def schema() -> dict[str, Any]:
 Outcome = tuple[Literal["ok", "ignored"], GenericEvent | None, str]
 
 
-def parse(body: bytes) -> Outcome:
-    """(status, event, dedupe key) for a body; raises PayloadError when malformed."""
-    try:
-        raw = json.loads(body)
-    except ValueError as err:
-        raise PayloadError("body is not valid JSON") from err
+def parse(raw: Any, content_key: str) -> Outcome:
+    """(status, event, dedupe key) for a decoded body; raises PayloadError when malformed.
+
+    `content_key` (a digest of the body) is the dedupe key of an event without `event_id`.
+    """
     if not isinstance(raw, dict):
         raise PayloadError("body must be a JSON object")
     try:
@@ -136,11 +134,15 @@ def parse(body: bytes) -> Outcome:
         where = ".".join(str(p) for p in first["loc"]) or "body"
         raise PayloadError(f"{where}: {first['msg']}") from None
     check_provider(event.source)
-    key = event.event_id or hashlib.sha256(body).hexdigest()
+    key = event.event_id or content_key
     if event.type not in EVENT_TYPES:
         return "ignored", event, key
     if event.type == "ticket.comment_added" and event.comment is None:
         raise PayloadError("comment: required for ticket.comment_added")
+    try:
+        check_fits(to_event(event))
+    except OverflowError:
+        raise PayloadError("a time is out of range") from None
     return "ok", event, key
 
 

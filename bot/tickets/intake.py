@@ -82,18 +82,73 @@ def parse_time(value: Any) -> datetime | None:
     """An ISO 8601 timestamp (any fraction length, `Z` or offset) as aware UTC, or None."""
     if value in (None, ""):
         return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(float(value), UTC)
-    text = _FRACTION.sub(r"\1", str(value).strip()).replace("Z", "+00:00")
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError as err:
-        raise PayloadError(f"not an ISO 8601 time: {value!r}") from err
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(float(value), UTC)
+        if not isinstance(value, str):
+            raise ValueError(value)
+        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00"))
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError, OSError) as err:
+        raise PayloadError("not an ISO 8601 time in range") from err
 
 
 def _id(value: Any) -> str | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+        raise PayloadError("an id must be a string or a number")
     return None if value in (None, "") else str(value)
+
+
+def _text(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise PayloadError(f"'{key}' must be a string")
+    return value
+
+
+def _object(value: Any, name: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PayloadError(f"'{name}' must be an object")
+    return value
+
+
+# The longest value each snapshot and comment field may have (the columns that keep them).
+SNAPSHOT_LIMITS = {
+    "external_id": 64,
+    "subject": 1000,
+    "status": 32,
+    "priority": 32,
+    "requester_id": 64,
+    "requester_name": 255,
+    "requester_email": 255,
+    "organization_id": 64,
+    "organization": 255,
+    "assignee_id": 64,
+    "assignee": 255,
+    "group_id": 64,
+    "group_name": 255,
+    "brand_id": 64,
+    "brand": 255,
+    "url": 1000,
+    "actor_id": 64,
+    "actor": 255,
+}
+COMMENT_LIMITS = {"external_id": 128, "author": 255, "author_id": 64}
+
+
+def check_fits(event: HelpdeskEvent) -> None:
+    """Raise PayloadError when a field of the event is longer than the app can keep."""
+    checks = [(event.ticket, SNAPSHOT_LIMITS, "ticket")]
+    checks += [(comment, COMMENT_LIMITS, "comment") for comment in event.comments]
+    for item, limits, where in checks:
+        for name, limit in limits.items():
+            value = getattr(item, name)
+            if value is not None and len(value) > limit:
+                raise PayloadError(f"{where} {name} is longer than {limit} characters")
+    if any(len(tag) > 255 for tag in event.ticket.tags or []):
+        raise PayloadError("a tag is longer than 255 characters")
 
 
 def _lower(value: Any) -> str | None:
@@ -126,24 +181,30 @@ def check_zendesk_payload(payload: Any) -> None:
             raise PayloadError("'detail' must be the ticket object")
         if not isinstance(payload.get("event", {}), dict):
             raise PayloadError("'event' must be an object")
+        check_fits(from_zendesk_webhook(payload, None))
+    if len(payload["id"]) > 255:
+        raise PayloadError("'id' is longer than 255 characters")
 
 
 def from_zendesk_webhook(payload: dict[str, Any], base_url: str | None) -> HelpdeskEvent:
     """Normalize a Zendesk ticket event (status values arrive upper-case, ids as strings)."""
     detail = payload["detail"]
     ticket_id = payload["subject"].rsplit(":", 1)[1]
+    tags = detail.get("tags") or []
+    if not isinstance(tags, list):
+        raise PayloadError("'tags' must be a list")
     snapshot = TicketSnapshot(
         external_id=ticket_id,
-        subject=detail.get("subject"),
-        description=detail.get("description"),
-        status=_lower(detail.get("status")),
-        priority=_lower(detail.get("priority")),
+        subject=_text(detail, "subject"),
+        description=_text(detail, "description"),
+        status=_lower(_text(detail, "status")),
+        priority=_lower(_text(detail, "priority")),
         requester_id=_id(detail.get("requester_id")),
         organization_id=_id(detail.get("organization_id")),
         assignee_id=_id(detail.get("assignee_id")),
         group_id=_id(detail.get("group_id")),
         brand_id=_id(detail.get("brand_id")),
-        tags=[str(t) for t in detail.get("tags") or []],
+        tags=[str(t) for t in tags if isinstance(t, str | int)],
         url=f"{base_url}/agent/tickets/{ticket_id}" if base_url else None,
         created_at=parse_time(detail.get("created_at")),
         # The event time is precise to the nanosecond where updated_at has whole seconds, so
@@ -155,14 +216,15 @@ def from_zendesk_webhook(payload: dict[str, Any], base_url: str | None) -> Helpd
     kind = payload["type"].removeprefix(ZENDESK_PREFIX + "ticket.")
     comments = []
     comment = (payload.get("event") or {}).get("comment")
-    if kind == "comment_added" and isinstance(comment, dict) and comment.get("id") is not None:
-        author = comment.get("author") or {}
+    comment_id = _id(comment.get("id")) if isinstance(comment, dict) else None
+    if kind == "comment_added" and isinstance(comment, dict) and comment_id is not None:
+        author = _object(comment.get("author"), "author")
         comments.append(
             CommentIn(
-                external_id=str(comment["id"]),
-                body=str(comment.get("body") or ""),
+                external_id=comment_id,
+                body=_text(comment, "body") or "",
                 public=bool(comment.get("is_public", True)),
-                author=str(author.get("name") or ""),
+                author=_text(author, "name") or "",
                 author_id=_id(author.get("id")),
                 by_agent=bool(author.get("is_staff")),
                 created_at=parse_time(payload.get("time")),

@@ -27,6 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk.errors import SlackApiError
 
 from handlers.slack.errors import apology
 
@@ -100,11 +101,27 @@ def _reported(work: Callable[..., None]) -> Callable[..., None]:
     def run(**kwargs: Any) -> None:
         try:
             work(**kwargs)
+        except SlackApiError as err:
+            # Slack refused (an expired trigger_id, a view that is gone): one line, its code.
+            error_id = uuid.uuid4().hex[:8]
+            code = str(err.response.get("error") or err.response.status_code)[:60]
+            log.warning(
+                "slack.call_failed error_id=%s work=%s error=%s", error_id, work.__name__, code
+            )
+            _apologise(kwargs, error_id)
         except Exception:
             error_id = uuid.uuid4().hex[:8]
             log.exception("slack.followup_failed error_id=%s work=%s", error_id, work.__name__)
-            respond = kwargs.get("respond")  # None without a response_url (App Home, modals)
-            if respond is not None:
-                respond(text=apology(error_id), response_type="ephemeral")
+            _apologise(kwargs, error_id)
 
     return run
+
+
+def _apologise(kwargs: dict[str, Any], error_id: str) -> None:
+    """Tell the user, where there is a response_url (App Home and modals have none)."""
+    respond = kwargs.get("respond")
+    if respond is not None:
+        try:
+            respond(text=apology(error_id), response_type="ephemeral")
+        except (SlackApiError, OSError, ValueError) as err:
+            log.warning("slack.apology_failed error_id=%s error=%s", error_id, type(err).__name__)

@@ -15,11 +15,6 @@ from handlers.deps import Deps
 log = logging.getLogger("supportbot.webhooks")
 
 
-def bad(reason: str, status: int = 400) -> JSONResponse:
-    """A refusal with a short reason."""
-    return JSONResponse({"error": reason}, status_code=status)
-
-
 async def store(
     deps: Deps, *, source: str, external_id: str, event_type: str, payload: dict[str, Any]
 ) -> JSONResponse:

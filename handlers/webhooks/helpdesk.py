@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bot.tickets import generic as helpdesk_generic
 from bot.tickets.intake import PayloadError
 from handlers.deps import Deps
-from handlers.webhooks.common import bad, ignored, store
+from handlers.limits import BodyError, decode_json, refuse
+from handlers.webhooks.common import ignored, store
 from integrations.signatures import verify_helpdesk
 
 DESCRIPTION = """Events from any helpdesk. Sign each request with HELPDESK_WEBHOOK_SECRET:
 `X-Helpdesk-Timestamp: <unix seconds>` and
 `X-Helpdesk-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">`.
 Requests older than 5 minutes are refused. Duplicate `event_id`s are accepted and ignored."""
+PATH = "/webhooks/helpdesk"
 
 
 def register(api: FastAPI, deps: Deps) -> None:
     """Add the route, documenting the body schema on the OpenAPI page."""
 
     @api.post(
-        "/webhooks/helpdesk",
+        PATH,
         tags=["webhooks"],
         summary="Generic helpdesk events",
         description=DESCRIPTION,
@@ -33,6 +37,9 @@ def register(api: FastAPI, deps: Deps) -> None:
         },
     )
     async def generic(request: Request) -> JSONResponse:
+        def bad(reason: str, status: int = 400) -> JSONResponse:
+            return refuse(PATH, reason, status)
+
         body = await request.body()
         secret = deps.settings.secret("helpdesk_webhook_secret")
         if not secret:
@@ -47,8 +54,9 @@ def register(api: FastAPI, deps: Deps) -> None:
         if not valid:
             return bad("invalid or stale signature", 401)
         try:
-            status, event, key = helpdesk_generic.parse(body)
-        except PayloadError as err:
+            raw = decode_json(body)
+            status, event, key = helpdesk_generic.parse(raw, hashlib.sha256(body).hexdigest())
+        except (BodyError, PayloadError) as err:
             return bad(str(err))
         assert event is not None
         if status == "ignored":

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bot.tickets import intake
 from handlers.deps import Deps
-from handlers.webhooks.common import bad, ignored, store
+from handlers.limits import BodyError, decode_json, refuse
+from handlers.webhooks.common import ignored, store
 from integrations.signatures import verify_zendesk
+
+PATH = "/webhooks/zendesk"
 
 
 def register(api: FastAPI, deps: Deps) -> None:
     """Add the route."""
 
     @api.post(
-        "/webhooks/zendesk",
+        PATH,
         tags=["webhooks"],
         summary="Zendesk ticket events",
         description="Zendesk webhook subscribed to ticket events, signed with "
         "ZENDESK_WEBHOOK_SECRET (X-Zendesk-Webhook-Signature over timestamp + body).",
     )
     async def zendesk(request: Request) -> JSONResponse:
+        def bad(reason: str, status: int = 400) -> JSONResponse:
+            return refuse(PATH, reason, status)
+
         body = await request.body()
         secret = deps.settings.secret("zendesk_webhook_secret")
         if not secret:
@@ -38,11 +42,10 @@ def register(api: FastAPI, deps: Deps) -> None:
         if not valid:
             return bad("invalid or stale signature", 401)
         try:
-            payload = json.loads(body)
+            payload = decode_json(body)
             intake.check_zendesk_payload(payload)
-        except (ValueError, intake.PayloadError) as err:
-            reason = str(err) if isinstance(err, intake.PayloadError) else "body is not JSON"
-            return bad(reason)
+        except (BodyError, intake.PayloadError) as err:
+            return bad(str(err))
         if not intake.zendesk_is_ticket_event(payload):
             return ignored("zendesk", payload["type"], "not a ticket event")
         return await store(

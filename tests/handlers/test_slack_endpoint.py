@@ -175,3 +175,12 @@ def test_welcome_note_is_posted_once_however_often_the_app_starts(app: Any) -> N
 
 def test_jira_webhook_without_a_secret_configured_answers_503(app: Any) -> None:
     assert requests.post(f"{app.url}/webhooks/jira", json={}, timeout=10).status_code == 503
+
+
+def test_a_command_mentioning_payload_is_answered(app: Any) -> None:
+    # Bolt reads any form containing the word "payload" as an interaction payload.
+    answer = app.driver.command(
+        "/support", "help payload", user_id="U0AGENT", channel_id="C0SUPPORT"
+    )
+    assert answer.status == 200, answer.text
+    assert "payload" in answer.json["text"]
