@@ -122,7 +122,7 @@ def policy_table(rows: Sequence[PolicyRow]) -> tuple[str, list[Block]]:
         context(USAGE_HINT),
     ]
     summary = "; ".join(
-        f"{r.priority}: {span(r.first_response_minutes)} / {span(r.resolution_minutes)}"
+        f"{escape(r.priority)}: {span(r.first_response_minutes)} / {span(r.resolution_minutes)}"
         for r in rows
     )
     return fallback(f"SLA targets (first response / resolution): {summary}"), blocks
@@ -143,7 +143,8 @@ def policy_set(row: PolicyRow, recomputed: int) -> tuple[str, list[Block]]:
     """Confirmation of new targets for a priority."""
     text = f":white_check_mark: SLA for *{escape(row.priority)}* tickets: {_targets(row)}."
     plain = (
-        f"SLA for {row.priority} tickets: first response {span(row.first_response_minutes)}, "
+        f"SLA for {escape(row.priority)} tickets: first response "
+        f"{span(row.first_response_minutes)}, "
         f"resolution {span(row.resolution_minutes)}"
     )
     return fallback(plain), [section(text), context(_recomputed(recomputed))]
@@ -156,7 +157,7 @@ def policy_reset(row: PolicyRow, recomputed: int, *, was_set: bool) -> tuple[str
         f":leftwards_arrow_with_hook: SLA for *{escape(row.priority)}* tickets is {head}: "
         f"{_targets(row)}."
     )
-    return fallback(f"SLA for {row.priority} tickets is {head}"), [
+    return fallback(f"SLA for {escape(row.priority)} tickets is {head}"), [
         section(text),
         context(_recomputed(recomputed)),
     ]

@@ -20,9 +20,8 @@ from bot.tickets import names, routing
 from bot.tickets.intake import CommentIn, HelpdeskEvent, TicketSnapshot
 from bot.tickets.models import CLOSED, HelpdeskName, Ticket, TicketChange, TicketComment
 from bot.tickets.render.thread import DESCRIPTION_LIMIT
+from bot.tickets.threads import FIELDS as TRACKED
 from bot.tickets.threads import TicketConfig, shown, sync
-
-TRACKED = ("status", "priority", "assignee", "group")
 
 
 @dataclass
@@ -179,11 +178,12 @@ def _merge(
 
 
 def _actor(session: Session, provider: str, snap: TicketSnapshot) -> str | None:
+    """Who made the update: a name, or `#id` until the helpdesk tells its name."""
     if snap.actor:
         return snap.actor
     if snap.actor_id:
         name = session.get(HelpdeskName, (provider, "user", snap.actor_id))
-        return name.name if name else None
+        return name.name if name else f"#{snap.actor_id}"
     return None
 
 

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from bot import pending_calls
 from bot.models import PendingCall
-from bot.tickets.models import HelpdeskName, Ticket
+from bot.tickets.intake import ZENDESK
+from bot.tickets.models import HelpdeskName, Ticket, TicketChange
 from bot.tickets.threads import NAME_WAIT, TicketConfig, sync
 
 LOOKUP = "zendesk.lookup"
@@ -57,11 +58,7 @@ def request_names(session: Session, ticket: Ticket, now: datetime, config: Ticke
     """Ask the helpdesk for names behind new ids; the thread waits briefly for them."""
     if not config.lookups:
         return
-    missing = {
-        _key(ticket.provider, kind, getattr(ticket, id_column)): (kind, getattr(ticket, id_column))
-        for id_column, (kind, name_column) in NAME_FIELDS.items()
-        if getattr(ticket, id_column) and not getattr(ticket, name_column)
-    }
+    missing = _missing(session, ticket)
     if not missing:
         return
     asked: set[str] = session.info.setdefault("helpdesk_names_asked", set())
@@ -77,6 +74,30 @@ def request_names(session: Session, ticket: Ticket, now: datetime, config: Ticke
             asked.add(key)
     if ticket.waiting_since is None and any(_lookup_open(session, key) for key in missing):
         ticket.waiting_since = now
+
+
+def _missing(session: Session, ticket: Ticket) -> dict[str, tuple[str, str]]:
+    """The names the ticket's thread waits for (lookup key → kind, id): those behind its ids,
+    and those of whoever made changes it has not told yet."""
+    missing = {
+        _key(ticket.provider, kind, getattr(ticket, id_column)): (kind, getattr(ticket, id_column))
+        for id_column, (kind, name_column) in NAME_FIELDS.items()
+        if getattr(ticket, id_column) and not getattr(ticket, name_column)
+    }
+    if ticket.provider != ZENDESK:
+        return missing
+    actors = session.scalars(
+        select(TicketChange.actor).where(
+            TicketChange.ticket_id == ticket.id,
+            TicketChange.posted.is_(False),
+            TicketChange.actor.like("#%"),
+        )
+    )
+    for actor in set(actors):
+        user_id = str(actor)[1:]
+        if _cached_name(session, ticket.provider, "user", user_id) is None:
+            missing[_key(ticket.provider, "user", user_id)] = ("user", user_id)
+    return missing
 
 
 def _lookup_open(session: Session, key: str) -> bool:
@@ -126,14 +147,14 @@ def release_for(
 
 
 def _showing(session: Session, provider: str, kind: str, external_id: str) -> list[Ticket]:
-    columns = [getattr(Ticket, c) for c, (k, _) in NAME_FIELDS.items() if k == kind]
-    return list(
-        session.scalars(
-            select(Ticket).where(
-                Ticket.provider == provider, or_(*(c == external_id for c in columns))
-            )
+    """Tickets that show this id, or whose untold changes were made by this user."""
+    shows = [getattr(Ticket, c) == external_id for c, (k, _) in NAME_FIELDS.items() if k == kind]
+    if kind == "user":
+        changed_by = select(TicketChange.ticket_id).where(
+            TicketChange.actor == f"#{external_id}", TicketChange.posted.is_(False)
         )
-    )
+        shows.append(Ticket.id.in_(changed_by))
+    return list(session.scalars(select(Ticket).where(Ticket.provider == provider, or_(*shows))))
 
 
 def _release_if_complete(
@@ -141,11 +162,7 @@ def _release_if_complete(
 ) -> None:
     """Stop waiting once no lookup for this ticket's missing names is still queued."""
     if ticket.waiting_since is not None:
-        keys = [
-            _key(ticket.provider, kind, getattr(ticket, column))
-            for column, (kind, name) in NAME_FIELDS.items()
-            if getattr(ticket, column) and not getattr(ticket, name)
-        ]
+        keys = list(_missing(session, ticket))
         if keys and session.scalar(
             select(PendingCall.id).where(
                 PendingCall.key.in_(keys), PendingCall.status.in_(("pending", "running"))

@@ -113,7 +113,7 @@ def render_queue(queue: Queue, now: datetime) -> tuple[str, list[Block]]:
         )
     )
     text = (
-        f"{title}: {queue.open} open, {queue.unassigned} unassigned, "
+        f"{escape(title)}: {queue.open} open, {queue.unassigned} unassigned, "
         f"{queue.breached} breaching SLA, {queue.at_risk} at risk"
     )
     return fallback(text), fit_blocks(blocks)

@@ -73,7 +73,7 @@ def rotation_list(rotations: Sequence[Rotation]) -> Message:
         f"{r.people_per_shift} per shift, posts in <#{r.channel}>"
         for r in rotations
     ]
-    return fallback("Rotations: " + ", ".join(r.name for r in rotations)), fit_blocks(
+    return fallback("Rotations: " + ", ".join(escape(r.name) for r in rotations)), fit_blocks(
         [header("Rotations"), *_sections(lines)]
     )
 
@@ -144,7 +144,7 @@ def rotation_view(view: RotationView) -> Message:
     ]
     if recent:
         blocks += _sections(["*Recent attendance*", *recent])
-    return fallback(f"{rotation.name}: " + " ".join(now_lines)), fit_blocks(blocks)
+    return fallback(f"{escape(rotation.name)}: " + " ".join(now_lines)), fit_blocks(blocks)
 
 
 def overview(views: Sequence[OnShift]) -> Message:
