@@ -141,13 +141,18 @@ def _merge(
             changed = True
             if name in names.NAME_FIELDS:  # a new id: its name comes from the cache or a lookup
                 setattr(ticket, names.NAME_FIELDS[name][1], None)
-    if config.show_contact and snap.requester_email is not None:
-        ticket.requester_email = snap.requester_email
+    if config.show_contact:  # what the event says of the requester (the generic webhook)
+        for column in ("requester_email", "requester_phone"):
+            value = getattr(snap, column)
+            if value is not None and getattr(ticket, column) != value:
+                setattr(ticket, column, value)
+                changed = True
     if snap.created_at and ticket.opened_at is None:
         ticket.opened_at = snap.created_at
     if snap.updated_at:
         ticket.source_updated_at = snap.updated_at
     names.fill_names(session, ticket)
+    changed = names.fill_contact(session, ticket, config.show_contact) or changed
     if ticket.status in CLOSED and ticket.solved_at is None:
         ticket.solved_at = snap.updated_at or now
     elif ticket.status not in CLOSED:

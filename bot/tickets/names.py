@@ -41,6 +41,20 @@ def fill_names(session: Session, ticket: Ticket) -> bool:
     return changed
 
 
+def fill_contact(session: Session, ticket: Ticket, show: bool) -> bool:
+    """The requester's email and phone from the helpdesk's user record while
+    SHOW_REQUESTER_CONTACT is on; cleared while it is off. True when either changed."""
+    before = (ticket.requester_email, ticket.requester_phone)
+    if not show:
+        ticket.requester_email = ticket.requester_phone = None
+    elif ticket.requester_id:
+        found = session.get(HelpdeskName, (ticket.provider, "user", ticket.requester_id))
+        if found is not None:
+            ticket.requester_email = found.email or ticket.requester_email
+            ticket.requester_phone = found.phone or ticket.requester_phone
+    return (ticket.requester_email, ticket.requester_phone) != before
+
+
 def _cached_name(session: Session, provider: str, kind: str, external_id: str) -> str | None:
     """A known name; misses are remembered for the rest of this transaction."""
     misses: set[tuple[str, str, str]] = session.info.setdefault("helpdesk_name_misses", set())
@@ -121,13 +135,16 @@ def names_found(
         )
         row.name = str(item.get("name") or f"#{item['id']}")
         row.email = item.get("email") if isinstance(item.get("email"), str) else None
+        phone = item.get("phone")
+        row.phone = phone if config.show_contact and isinstance(phone, str) and phone else None
         row.is_agent = bool(item.get("is_agent"))
         row.updated_at = now
         session.add(row)
         session.flush()
         session.info.pop("helpdesk_name_misses", None)
         for ticket in _showing(session, provider, key[1], key[2]):
-            if fill_names(session, ticket):
+            named = fill_names(session, ticket)
+            if fill_contact(session, ticket, config.show_contact) or named:
                 ticket.version += 1
             _release_if_complete(session, ticket, now, config)
 

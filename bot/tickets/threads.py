@@ -36,8 +36,8 @@ def shown(ticket: Ticket, field: str) -> str | None:
     return getattr(ticket, field)
 
 
-def view(ticket: Ticket, now: datetime) -> render.TicketView:
-    """The root message's data."""
+def view(ticket: Ticket, now: datetime, *, contact: bool = False) -> render.TicketView:
+    """The root message's data (the requester's email and phone only with `contact`)."""
     return render.TicketView(
         provider=ticket.provider,
         external_id=ticket.external_id,
@@ -47,7 +47,8 @@ def view(ticket: Ticket, now: datetime) -> render.TicketView:
         priority=ticket.priority,
         requester=ticket.requester_name
         or (f"#{ticket.requester_id}" if ticket.requester_id else None),
-        requester_email=ticket.requester_email,
+        requester_email=ticket.requester_email if contact else None,
+        requester_phone=ticket.requester_phone if contact else None,
         organization=ticket.organization,
         assignee=shown(ticket, "assignee"),
         group=shown(ticket, "group"),
@@ -75,7 +76,7 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
         ticket.channel_id = ticket.routed_channel_id = target
         outbox.enqueue_message(
             session,
-            render.root_message(view(ticket, now)),
+            render.root_message(view(ticket, now, contact=config.show_contact)),
             key=ticket.root_key,
             channel=ticket.channel_id,
             now=now,
@@ -85,7 +86,7 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
     else:
         _reroute(session, ticket, now, config)
     if 0 <= ticket.published_version < ticket.version:
-        text, blocks = render.root_message(view(ticket, now))
+        text, blocks = render.root_message(view(ticket, now, contact=config.show_contact))
         outbox.enqueue_update(
             session,
             key=f"{ticket.root_key}:v{ticket.version}",

@@ -52,6 +52,7 @@ class TicketView:
     priority: str | None
     requester: str | None
     requester_email: str | None
+    requester_phone: str | None
     organization: str | None
     assignee: str | None
     group: str | None
@@ -79,8 +80,9 @@ def root_message(view: TicketView) -> tuple[str, list[Block]]:
     requester = escape(view.requester or "unknown")
     if view.organization:
         requester += f" ({escape(view.organization)})"
-    if view.requester_email:
-        requester += f"\n{escape(view.requester_email)}"
+    contact = [escape(c) for c in (view.requester_email, view.requester_phone) if c]
+    if contact:
+        requester += "\n" + " · ".join(contact)
     priority = view.priority or "none"
     fields = [
         f"*Requester*\n{requester}",
