@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from races import together
 from rotation_helpers import (
     BACKEND,
     FRONTEND,
@@ -32,6 +32,8 @@ from scheduling.sweeps import rotation_directory
 from scheduling.sweeps import rotations as sweeps
 
 Factory = sessionmaker[Session]
+# What a tick and an acceptance write: racers wait on these until all of them have read.
+SWEPT = ("shifts", "shift_assignments", "shift_offers", "shift_events", "outbox_messages")
 
 
 @pytest.fixture
@@ -67,26 +69,6 @@ def _wednesday(factory: Factory, rotation_id: int) -> Any:
     seat = seats(factory, rotation_id)[1]
     assert seat.starts_at == datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
     return seat
-
-
-def _together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads released at the same moment; returns results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_reminders_go_out_at_each_lead_time(factory: Factory, rotation_id: int) -> None:
@@ -131,12 +113,17 @@ def test_a_tick_run_twice_sends_each_message_once(factory: Factory, rotation_id:
 def test_two_replicas_sweeping_at_once_send_each_message_once(
     factory: Factory, rotation_id: int
 ) -> None:
+    """The race shows on PostgreSQL (every replica reads the due shift before any claims it);
+    SQLite serialises the sweeps and shows only that each message goes once."""
     monday = seats(factory, rotation_id)[0]
     now = monday.window_closes_at  # the start post and the no-show are both due
-    results = _together(*(lambda: _tick(factory, now) for _ in range(3)))
+    engine = factory.kw["bind"]
+    results = together(engine, SWEPT, *(lambda: _tick(factory, now) for _ in range(3)))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(r["no_shows"] for r in results) == 1
     assert sum(r["posted"] for r in results) == 1
+    assert sum(r["skipped"] for r in results) == 2  # its 24 h and 15 min reminders, too late
+    assert len(_events(factory, "reminder_skipped")) == 2
     assert len(_outbox(factory, f"shift:{monday.shift_id}:start")) == 1
     assert len(_outbox(factory, f"seat:{monday.id}:noshow:U0LEAD")) == 1
     assert len(_events(factory, "no_show")) == 1
@@ -256,6 +243,8 @@ def test_the_first_backup_to_accept_covers_and_the_leads_hear_it(
 def test_two_backups_accepting_at_once_one_wins_and_the_other_is_told(
     factory: Factory, rotation_id: int
 ) -> None:
+    """The race shows on PostgreSQL (both read the open offer before either closes it);
+    SQLite serialises the two and shows only who is told what."""
     monday, offer = _ask_two_backups(factory, rotation_id)
     now = monday.window_closes_at + timedelta(minutes=12)
 
@@ -266,7 +255,8 @@ def test_two_backups_accepting_at_once_one_wins_and_the_other_is_told(
 
         return run
 
-    results = _together(accept(offer.asked[0]), accept(offer.asked[1]))
+    engine = factory.kw["bind"]
+    results = together(engine, SWEPT, accept(offer.asked[0]), accept(offer.asked[1]))
     winners = [r for r in results if isinstance(r, str)]
     losers = [r for r in results if isinstance(r, UserError)]
     assert len(winners) == 1 and len(losers) == 1, results
@@ -385,13 +375,16 @@ def test_a_newcomer_starts_level_with_the_others(factory: Factory, rotation_id: 
 def test_planning_twice_or_on_two_replicas_creates_each_shift_once(
     factory: Factory, rotation_id: int
 ) -> None:
+    """The race shows on PostgreSQL (both replicas read the plan before either inserts);
+    SQLite serialises the two and shows only that planning twice changes nothing."""
     horizon = MONDAY + timedelta(weeks=6)
 
     def plan() -> dict[str, int]:
         with transaction(factory) as session:
             return sweeps.plan(session, MONDAY + timedelta(hours=1), horizon=horizon - MONDAY)
 
-    _together(plan, plan)
+    results = together(factory.kw["bind"], SWEPT, plan, plan)
+    assert not [r for r in results if isinstance(r, Exception)], results
     plan()
     starts = [s.starts_at for s in seats(factory, rotation_id)]
     assert len(starts) == len(set(starts)) == 18  # six weeks of Mon/Wed/Fri
