@@ -201,6 +201,15 @@ def cmd_outbox(args: argparse.Namespace) -> int:
             if not args.all and not args.ids:
                 print("say which: supportbot outbox retry ID [ID ...]  or  --all", file=sys.stderr)
                 return 2
+            if not args.all:
+                found = outbox.statuses(session, args.ids)
+                wrong = [i for i in args.ids if found.get(i) != "dead"]
+                for i in wrong:
+                    why = f"it is {found[i]}" if i in found else "there is no such message"
+                    print(f"#{i} is not a dead letter ({why})", file=sys.stderr)
+                if wrong:
+                    print("nothing was queued again", file=sys.stderr)
+                    return 1
             n = outbox.retry_dead(session, utcnow(), None if args.all else args.ids)
             print(f"{n} dead letter(s) queued again")
             return 0

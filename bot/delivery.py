@@ -85,10 +85,12 @@ def claim(
         .order_by(OutboxMessage.id)
         .limit(scan)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    shared = session.get_bind().dialect.name == "postgresql"
+    if shared:
         query = query.with_for_update(skip_locked=True)
     rows = session.scalars(query).all()
     parents = _parent_positions(session, rows)
+    heads = _lane_heads(session, rows) if shared else {}
     batch = Batch()
     blocked: set[str] = set()
     fresh: list[int] = []
@@ -96,6 +98,9 @@ def claim(
     for row in rows:
         lane = row.channel
         if lane in blocked or len(fresh) + len(lapsed) >= limit:
+            continue
+        if lane not in batch.by_channel and heads.get(lane, row.id) < row.id:
+            blocked.add(lane)  # another dispatcher holds the head of this lane: keep the order
             continue
         resolved = _resolve(row, parents)
         ready = row.next_attempt_at <= now and (
@@ -139,6 +144,20 @@ def claim(
             )
     batch.by_channel = {lane: q for lane, q in batch.by_channel.items() if q}
     return batch
+
+
+def _lane_heads(session: Session, rows: Sequence[OutboxMessage]) -> dict[str, int]:
+    """The first queued row of each lane among `rows`, locked by this claim or not: with SKIP
+    LOCKED a claim does not see the rows another dispatcher holds, though they go first."""
+    lanes = {r.channel for r in rows}
+    if not lanes:
+        return {}
+    found = session.execute(
+        select(OutboxMessage.channel, func.min(OutboxMessage.id))
+        .where(OutboxMessage.status.in_(ACTIVE), OutboxMessage.channel.in_(lanes))
+        .group_by(OutboxMessage.channel)
+    ).all()
+    return {lane: first for lane, first in found}
 
 
 def _parent_positions(

@@ -248,6 +248,14 @@ def retry_dead(session: Session, now: datetime, ids: Sequence[int] | None = None
     )
 
 
+def statuses(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    """The status of each of these rows that exists."""
+    found = session.execute(
+        select(OutboxMessage.id, OutboxMessage.status).where(OutboxMessage.id.in_(list(ids)))
+    ).all()
+    return {row_id: status for row_id, status in found}
+
+
 def counts(session: Session) -> dict[str, int]:
     """Rows per status."""
     found = session.execute(

@@ -108,7 +108,8 @@ class ZendeskClient:
         return found
 
     def name_of(self, kind: str, external_id: str) -> dict[str, Any]:
-        """{'kind', 'id', 'name', 'email', 'is_agent'} for a user, group, organisation or brand."""
+        """{'kind', 'id', 'name', 'email', 'phone', 'is_agent'} for a user, group, organisation
+        or brand (a user's email and phone come from the Users API: ticket events carry ids)."""
         plural = {
             "user": "users",
             "group": "groups",
@@ -122,6 +123,7 @@ class ZendeskClient:
             "id": external_id,
             "name": str(item.get("name") or f"#{external_id}"),
             "email": item.get("email"),
+            "phone": item.get("phone"),
             "is_agent": item.get("role") in ("agent", "admin"),
         }
 

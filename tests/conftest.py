@@ -16,9 +16,38 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import migrate
 from bot.db import make_engine, normalize_url, session_factory
+from integrations.simulators.base import start_mark, started_since
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers this suite uses."""
+    config.addinivalue_line(
+        "markers",
+        "slack_warnings: the test expects the Slack simulator to record warnings "
+        "(otherwise any warning fails the test)",
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_slack_warnings(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test when a Slack simulator it started recorded a warning (something Slack
+    accepts but flags, such as blocks without fallback `text`), unless it is marked
+    `@pytest.mark.slack_warnings`."""
+    mark = start_mark()
+    yield
+    if request.node.get_closest_marker("slack_warnings") is not None:
+        return
+    recorded = [
+        warning
+        for sim in started_since(mark)
+        if sim.name == "slack"
+        for warning in getattr(sim, "warnings", [])
+    ]
+    if recorded:
+        pytest.fail(f"the Slack simulator recorded warnings: {recorded}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
+
+from bot.demo.story import DemoClock, story_start
 
 
 def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
@@ -40,3 +45,28 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
     ):
         assert expected in shown, expected
     assert shown.rstrip().endswith("serves the same app for your workspace.")
+    for expected in (
+        "status new → *open* · assignee → *Bob Billing* · group → *Billing*",  # one reply
+        "its thread starts in #refunds",  # a routing rule at work
+        "── #refunds",
+        ":warning: First response at risk",  # an SLA alert in a thread
+        "*Weekly support digest*",  # the digest at its time
+        "(covering a no-show by @bob)",  # who is on now, as the story left it
+    ):
+        assert expected in shown, expected
+    assert "<!date" not in shown and "<@U" not in shown  # shown as people read them
+    steps = shown.split("\n### ")[1:]
+    empty = [s.splitlines()[0] for s in steps if not "".join(s.splitlines()[1:]).strip()]
+    assert not empty, f"headed steps that show nothing: {empty}"
+
+
+def test_the_story_clock_only_moves_forward() -> None:
+    start = story_start(datetime(2026, 12, 2, 15, 0, tzinfo=UTC))  # a Wednesday afternoon
+    assert start == datetime(2026, 12, 7, 9, 30, tzinfo=UTC)  # the coming Monday morning
+    assert story_start(start) == start
+    clock = DemoClock(start)
+    assert clock.advance(hours=2) == start + timedelta(hours=2)
+    assert clock.set(start + timedelta(days=1)) == start + timedelta(days=1)
+    with pytest.raises(ValueError, match="only moves forward"):
+        clock.set(start)
+    assert clock.now() == start + timedelta(days=1)

@@ -23,6 +23,7 @@ from bot.bugs.render import messages as render
 from bot.bugs.state import BugState
 from bot.models import PendingCall
 from bot.pending_calls import Reactions
+from bot.render.blocks import escape
 from bot.tickets.models import Ticket
 
 TICKET_KEYS = (
@@ -172,8 +173,8 @@ def reactions(config: BugConfig) -> Mapping[str, Reactions]:
         session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime
     ) -> None:
         if gave_up:
-            key = call.payload["key"]
-            text = f":warning: Unlinked here, but Jira still lists this ticket on {key}: {error}."
+            key, reason = escape(call.payload["key"]), escape(error)
+            text = f":warning: Unlinked here, but Jira still lists this ticket on {key}: {reason}."
             _tell(session, call, "refused", text, now)
             unlink_noted(session, call, now)
 

@@ -3,7 +3,6 @@ everyone waiting told when it is fixed."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.demo.transcript import message_lines, render_view, user_names
@@ -45,7 +44,8 @@ def bug_life(demo: Demo) -> None:
     from bot.demo.story import step
 
     runtime = demo.runtime
-    jira_poll.refresh_meta(runtime.factory, runtime.clients, bug_config(runtime.settings), _now())
+    now = demo.clock.advance(hours=2)
+    jira_poll.refresh_meta(runtime.factory, runtime.clients, bug_config(runtime.settings), now)
     z = demo.zendesk
     dana = z.add_user("Dana Customer", email="dana@initech.example")
     eve = z.add_user("Eve Customer", email="eve@umbrella.example")
@@ -66,6 +66,9 @@ def bug_life(demo: Demo) -> None:
         )
         for t in (first, second)
     }
+    for ticket in (first, second):
+        _thread(demo, roots[ticket["id"]], f"thread of Zendesk #{ticket['id']}")
+    demo.clock.advance(minutes=30)
     message, _ = demo.driver.user_message(
         "U0ADA",
         SUPPORT,
@@ -73,6 +76,7 @@ def bug_life(demo: Demo) -> None:
         thread_ts=roots[first["id"]]["ts"],
     )
 
+    demo.clock.advance(minutes=2)
     step("Ada uses the *File bug* shortcut on her reply: the modal opens prefilled")
     opened = demo.driver.message_shortcut(
         "file_bug", user_id="U0ADA", channel_id=SUPPORT, message=message
@@ -102,6 +106,7 @@ def bug_life(demo: Demo) -> None:
     for link in demo.jira.remote_links("SUP-1"):
         print(f"    remote link: {link['object']['title']} → {link['object']['url']}")
 
+    demo.clock.advance(minutes=40)
     step("Bob links the second ticket to the same bug, searching Jira by words")
     opened = demo.driver.message_shortcut(
         "link_bug", user_id="U0BOB", channel_id=SUPPORT, message=roots[second["id"]]
@@ -114,6 +119,7 @@ def bug_life(demo: Demo) -> None:
     for comment in demo.jira.comments("SUP-1"):
         print(f"\n  Jira SUP-1 comment: {comment['body']}")
 
+    demo.clock.advance(hours=5)
     step("A developer fixes it: Jira moves SUP-1 to Done (fix version 2.4) and calls the webhook")
     demo.jira.close("SUP-1", resolution="Fixed", fix_version="2.4", actor="Dev Dora")
     demo.settle()
@@ -128,7 +134,3 @@ def bug_life(demo: Demo) -> None:
     for ticket in (first, second):
         note = [c for c in z.comments[ticket["id"]] if not c["public"]][-1]
         print(f"  Zendesk #{ticket['id']} internal note: {note['body']!r}")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -1,24 +1,29 @@
 """The demo's rotation chapter: two teams take turns; reminders, check-in, a no-show, a swap.
 
-People click in real time (Slack signs requests with the wall clock), so the first shift
-starts a few minutes from now; later moments (the day before a shift, the end of a check-in
-window, a cover timeout) are shown by running the tick sweep at that time.
+The first shift starts a few minutes into the chapter; later moments (the day before a shift,
+the end of a check-in window, a cover timeout) come by moving the story's clock forward and
+running the tick sweep then, as the scheduler would.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
 from bot.db import transaction
-from bot.demo.transcript import message_lines, render_channel, render_ephemeral, user_names
+from bot.demo.transcript import (
+    message_lines,
+    readable,
+    render_channel,
+    render_ephemeral,
+    user_names,
+)
 from bot.ids import Action
 from bot.ids import RotationField as F
 from bot.main import refresh_directory
 from bot.rotations.models import ShiftAssignment
-from scheduling.sweeps import rotations as sweeps
 
 if TYPE_CHECKING:
     from bot.demo.story import Demo
@@ -51,16 +56,9 @@ def _seats(demo: Demo) -> list[ShiftAssignment]:
 
 
 def _tick(demo: Demo, at: datetime) -> None:
-    """Run the tick sweep as it would run at `at`, and deliver what it queued then."""
-    with transaction(demo.runtime.factory) as session:
-        sweeps.tick(session, at, default_leads=["U0LEE"])
-    dispatcher = demo.runtime.dispatcher
-    wall_clock = dispatcher.clock
-    dispatcher.clock = lambda: max(at.timestamp(), wall_clock())  # messages queued "at"
-    try:
-        demo.settle()
-    finally:
-        dispatcher.clock = wall_clock
+    """Move the story to `at` and run the tick sweep then; deliver what it queued."""
+    demo.clock.set(at)
+    demo.run_job("rotations")
 
 
 def _click(demo: Demo, user: str, message: dict[str, Any], action: str) -> list[str]:
@@ -73,7 +71,8 @@ def _click(demo: Demo, user: str, message: dict[str, Any], action: str) -> list[
     )
     answer = demo.driver.block_action(user, action, message=message, value=value)
     demo.settle()
-    return [f"  (only @{user_names(demo.slack)[user]} sees) {t}" for t in answer.ephemeral]
+    names = user_names(demo.slack)
+    return [f"  (only @{names[user]} sees) {readable(t, demo.slack)}" for t in answer.ephemeral]
 
 
 def _setup(demo: Demo) -> None:
@@ -85,6 +84,10 @@ def _setup(demo: Demo) -> None:
     demo.slack.add_usergroup("S0FRONTEND", "frontend", "Frontend", users=list(FRONTEND))
     demo.slack.add_channel(CHANNEL, "chat-support", members=["U0LEE", *BACKEND, *FRONTEND])
     refresh_directory(demo.runtime.settings, demo.runtime.factory)
+    people = user_names(demo.slack)
+    for handle, team in (("backend-eng", BACKEND), ("frontend", FRONTEND)):
+        members = ", ".join(f"@{people[u]} ({zone})" for u, zone in team.items())
+        print(f"  user group @{handle}: {members}")
 
 
 def _create(demo: Demo, start: datetime) -> None:
@@ -120,7 +123,7 @@ def support_rotation(demo: Demo) -> None:
     """A rotation over two teams: reminders, a check-in, a no-show covered, a swap."""
     _step("Support rotations: engineers from two teams take turns on #chat-support")
     _setup(demo)
-    now = datetime.now(UTC)
+    now = demo.clock.advance(hours=1)
     first = (now + timedelta(minutes=14)).replace(second=0, microsecond=0)
     first -= timedelta(minutes=first.minute % 5)
     _step("Lee creates the rotation with `/support rotation create` (a form opens)")
@@ -142,6 +145,8 @@ def support_rotation(demo: Demo) -> None:
     _tick(demo, tomorrow.starts_at - timedelta(hours=24))
     _show(demo, tomorrow.user_id, [_dm(demo, tomorrow.user_id, f"Shift #{tomorrow.shift_id}.")])
 
+    _tick(demo, tomorrow.window_opens_at)  # the 15-minute reminder
+    _tick(demo, tomorrow.starts_at)  # the start post; the next day's 24-hour reminder
     _step("Tomorrow nobody checks in: when the window closes, Lee is told and a backup asked")
     _tick(demo, tomorrow.window_closes_at)
     _show(demo, "U0LEE", [_dm(demo, "U0LEE", "did not check in")])
@@ -156,9 +161,9 @@ def support_rotation(demo: Demo) -> None:
     _show(demo, "U0LEE", [_dm(demo, "U0LEE", "is covering")])
 
     holder = after.user_id
-    _step(f"The day after, @{names[holder]} can't make it and clicks [Can't make it]")
-    _tick(demo, after.starts_at - timedelta(hours=24))
-    reminder = _dm(demo, holder, f"Shift #{after.shift_id}.")
+    demo.clock.advance(minutes=5)
+    _step(f"@{names[holder]} can't make the next day's shift and clicks [Can't make it]")
+    reminder = _dm(demo, holder, f"Shift #{after.shift_id}.")  # the 24-hour reminder
     _show(demo, holder, [reminder])
     print("\n".join(_click(demo, holder, reminder, Action.SHIFT_CANT_MAKE_IT)))
     offered = [u for u in [*BACKEND, *FRONTEND] if "Can you take it" in str(demo.slack.dms(u))]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot import migrate
 from bot.db import make_engine
@@ -25,17 +27,54 @@ ZENDESK_SECRET = "demo-zendesk-secret"
 JIRA_SECRET = "demo-jira-secret"
 
 
+class DemoClock:
+    """The story's one clock: the app, the simulators and the people in it read it, and it
+    only moves forward (a chapter that needs a later moment moves it there)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        """The story's present."""
+        return self.current
+
+    def epoch(self) -> float:
+        """The story's present in Unix seconds."""
+        return self.current.timestamp()
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by a timedelta's keyword arguments."""
+        return self.set(self.current + timedelta(**delta))
+
+    def set(self, moment: datetime) -> datetime:
+        """Move forward to `moment` (never back)."""
+        if moment < self.current:
+            raise ValueError(f"the demo's clock only moves forward ({moment} < {self.current})")
+        self.current = moment
+        return moment
+
+
+def story_start(today: datetime) -> datetime:
+    """The story starts on the coming Monday at 09:30 UTC, so its week ends in a digest."""
+    monday = (today + timedelta(days=-today.weekday() % 7)).replace(
+        hour=9, minute=30, second=0, microsecond=0
+    )
+    return monday if monday >= today else monday + timedelta(days=7)
+
+
 class Demo:
     """The simulators, the running app and a driver, with helpers to narrate."""
 
     def __init__(self, workdir: Path) -> None:
-        self.slack = SlackSimulator(token=TOKEN).start()
+        self.clock = DemoClock(story_start(datetime.now(UTC)))
+        self.slack = SlackSimulator(token=TOKEN, clock=self.clock.epoch).start()
         self.slack.add_user("U0ADA", "ada", real_name="Ada (support agent)", tz="Europe/Berlin")
         self.slack.add_user("U0LEE", "lee", real_name="Lee (support lead)", tz="America/New_York")
         self.slack.add_user("U0BOB", "bob", real_name="Bob (backend engineer)", tz="Europe/Paris")
         self.slack.add_channel(SUPPORT, "support", members=["U0ADA", "U0LEE", "U0BOB"])
-        self.zendesk = ZendeskSimulator(webhook_secret=ZENDESK_SECRET).start()
-        self.jira = JiraSimulator(webhook_secret=JIRA_SECRET).start()
+        self.zendesk = ZendeskSimulator(webhook_secret=ZENDESK_SECRET, clock=self.clock.epoch)
+        self.zendesk.start()
+        self.jira = JiraSimulator(webhook_secret=JIRA_SECRET, clock=self.clock.epoch).start()
         url = f"sqlite:///{workdir / 'demo.db'}"
         engine = make_engine(url)
         migrate.upgrade(engine)
@@ -59,17 +98,37 @@ class Demo:
             jira_project_key="SUP",
             jira_webhook_secret=JIRA_SECRET,
         )
-        self.runtime: Runtime = build_runtime(settings, scheduler=False, engine=engine)
+        self.runtime: Runtime = build_runtime(
+            settings, clock=self.clock.now, scheduler=False, engine=engine
+        )
         self.server = WebServer(self.runtime.web).start()
         self.driver = SlackDriver(
-            self.server.url, SECRET, self.slack, after_answer=self.runtime.followups.wait
+            self.server.url,
+            SECRET,
+            self.slack,
+            clock=self.clock.epoch,
+            after_answer=self.runtime.followups.wait,
         )
+        self._jobs: dict[str, Any] = {}
         self.zendesk.webhook_url = f"{self.server.url}/webhooks/zendesk"
         self.jira.webhooks.url = f"{self.server.url}/webhooks/jira"
 
     def settle(self) -> None:
         """Let the app process what it received and deliver what it queued."""
         self.runtime.settle(timeout=30)
+
+    def run_job(self, name: str) -> dict[str, Any]:
+        """Run one of the scheduler's jobs (`sla`, `digest`, `rotations`, …) as it would run
+        now, then deliver what it queued."""
+        if not self._jobs:
+            from scheduling.jobs import build_jobs
+
+            runtime = self.runtime
+            jobs = build_jobs(runtime.factory, runtime.clients, runtime.settings)
+            self._jobs = {job.name: job for job in jobs}
+        result = dict(self._jobs[name].run(self.clock.now()) or {})
+        self.settle()
+        return result
 
     def stop(self) -> None:
         """Shut everything down."""
@@ -113,18 +172,21 @@ def foundation(demo: Demo) -> None:
 def chapters() -> list[Callable[[Demo], None]]:
     """The demo's chapters, in order."""
     from bot.demo.bugs import bug_life
-    from bot.demo.insights import queue_and_load
+    from bot.demo.insights import queue_and_load, weekly_digest
     from bot.demo.people import agents_and_assignees
     from bot.demo.rotations import support_rotation
+    from bot.demo.routing import routing_and_sla
     from bot.demo.tickets import ticket_life
 
     return [
         foundation,
         ticket_life,
+        routing_and_sla,
         support_rotation,
         bug_life,
         agents_and_assignees,
         queue_and_load,
+        weekly_digest,
     ]
 
 

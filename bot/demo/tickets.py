@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.demo.transcript import render_channel
+from bot.demo.transcript import readable, render_channel, render_thread
 
 if TYPE_CHECKING:
     from bot.demo.story import Demo
@@ -35,6 +35,7 @@ def ticket_life(demo: Demo) -> None:
     demo.settle()
     print(render_channel(demo.slack, SUPPORT, "#support"))
 
+    demo.clock.advance(minutes=5)
     step("Ada replies to the customer in Zendesk, then hands the ticket to Bob in Billing")
     z.add_comment(
         ticket["id"], "Sorry about that, Carla! We are looking into it now.", author_id=ada["id"]
@@ -48,7 +49,10 @@ def ticket_life(demo: Demo) -> None:
     )
     demo.settle()
     root = next(m for m in demo.slack.messages(SUPPORT) if "Zendesk #" in m["text"])
+    print("  (one reply per Zendesk update, naming who made it)")
+    print(render_thread(demo.slack, SUPPORT, root, "thread in #support"))
 
+    demo.clock.advance(minutes=10)
     step("Bob answers in the Slack thread and sends it to the ticket as an internal note")
     message, _ = demo.driver.user_message(
         "U0BOB",
@@ -59,11 +63,12 @@ def ticket_life(demo: Demo) -> None:
     answer = demo.driver.message_shortcut(
         "send_to_ticket", user_id="U0BOB", channel_id=SUPPORT, message=message
     )
-    print("  (only Bob sees) " + " / ".join(answer.ephemeral))
+    print("  (only Bob sees) " + " / ".join(readable(t, demo.slack) for t in answer.ephemeral))
     demo.settle()
     note = [c for c in z.comments[ticket["id"]] if not c["public"]][-1]
     print(f"  Zendesk now holds the internal note: {note['body']!r}")
 
+    demo.clock.advance(minutes=20)
     step("Bob solves the ticket in Zendesk: the root message and the thread follow")
     z.solve(ticket["id"], actor_id=bob["id"])
     demo.settle()

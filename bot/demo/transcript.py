@@ -19,6 +19,11 @@ def _unescape(text: str, names: dict[str, str]) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
+def readable(text: str, sim: SlackSimulator) -> str:
+    """Message text as a person reads it: names for mentions, dates in their fallback form."""
+    return _unescape(text, user_names(sim))
+
+
 def _text_of(obj: Any) -> str:
     return obj.get("text", "") if isinstance(obj, dict) else ""
 
@@ -83,6 +88,20 @@ def render_channel(sim: SlackSimulator, channel: str, title: str) -> str:
             )
     if len(out) == 1:
         out.append("  (nothing)")
+    return "\n".join(out)
+
+
+def render_thread(sim: SlackSimulator, channel: str, root: dict[str, Any], title: str) -> str:
+    """One message and its thread."""
+    names = user_names(sim)
+    out = [f"── {title} " + "─" * max(4, 60 - len(title))]
+    parent = sim.message(channel, root["ts"]) or root
+    out.extend("  " + line for line in message_lines(parent, names))
+    for reply in sim.replies(channel, root["ts"]):
+        out.extend(
+            "      ↳ " + line if i == 0 else "        " + line
+            for i, line in enumerate(message_lines(reply, names))
+        )
     return "\n".join(out)
 
 

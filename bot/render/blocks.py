@@ -121,5 +121,6 @@ def fit_blocks(blocks: list[Block], limit: int = MESSAGE_BLOCKS) -> list[Block]:
 
 
 def fallback(text: str) -> str:
-    """The notification `text` that accompanies blocks."""
+    """The notification `text` that accompanies blocks: mrkdwn like a section's, so user parts
+    must be escaped first (Slack parses it for mentions, and mobile notifications show it)."""
     return cut(text, FALLBACK_TEXT)

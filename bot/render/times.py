@@ -45,18 +45,6 @@ def span(start: datetime, end: datetime, tz: str | None) -> str:
     return f"{day(start, tz)} {a:%H:%M} – {day(end, tz)} {b:%H:%M %Z}"
 
 
-def span_also(start: datetime, end: datetime, tz: str | None, other: str | None) -> str:
-    """`span` in `tz`, then the same shift in `other` (its day only when it differs)."""
-    mine = span(start, end, tz)
-    if other is None or other == tz:
-        return mine
-    a, b = local(start, tz), local(start, other)
-    theirs = span(start, end, other)
-    if a.date() == b.date() and local(end, other).date() == b.date():
-        theirs = f"{b:%H:%M}–{local(end, other):%H:%M %Z}"
-    return f"{mine} ({theirs} rotation time)"
-
-
 def stamp(moment: datetime) -> str:
     """`2026-12-01 13:00 UTC` for records."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
@@ -94,10 +82,51 @@ def relative(moment: datetime, now: datetime) -> str:
     return f"in {duration(seconds)}" if seconds > 0 else f"{duration(-seconds)} ago"
 
 
-def slack_time(moment: datetime, style: str = "{date_short_pretty} {time}") -> str:
-    """A time every reader sees in their own time zone (Slack date formatting)."""
-    epoch = int(moment.timestamp())
-    return f"<!date^{epoch}^{style}|{moment.strftime('%Y-%m-%d %H:%M UTC')}>"
+def _slack_date(moment: datetime, style: str, fallback: str) -> str:
+    """Slack's date formatting: `style` in each reader's own time zone, `fallback` for clients
+    that cannot (https://docs.slack.dev/messaging/formatting-message-text#date-formatting)."""
+    return f"<!date^{int(moment.timestamp())}^{style}|{fallback}>"
+
+
+def slack_time(
+    moment: datetime, style: str = "{date_short_pretty} {time}", tz: str | None = None
+) -> str:
+    """A time every reader sees in their own time zone; the fallback is in `tz` (UTC when not
+    known): `Tue 1 Dec 14:00 CET`."""
+    return _slack_date(moment, style, f"{day(moment, tz)} {clock(moment, tz)}")
+
+
+def slack_day(moment: datetime, tz: str | None = None) -> str:
+    """The reader's date of `moment` (`Dec 1st`, `today`); the fallback is its day in `tz`."""
+    return _slack_date(moment, "{date_short_pretty}", day(moment, tz))
+
+
+def slack_clock(moment: datetime, tz: str | None = None) -> str:
+    """The reader's clock time of `moment`; the fallback is `14:00 CET` in `tz`."""
+    return _slack_date(moment, "{time}", clock(moment, tz))
+
+
+def slack_span(start: datetime, end: datetime, tz: str | None = None) -> str:
+    """`Dec 1st 14:00–16:00` in each reader's time zone; the fallback is the span in `tz`."""
+    a, b = local(start, tz), local(end, tz)
+    first = _slack_date(start, "{date_short_pretty} {time}", f"{day(start, tz)} {a:%H:%M}")
+    if a.date() == b.date():
+        return f"{first}–{_slack_date(end, '{time}', f'{b:%H:%M %Z}')}"
+    last = f"{day(end, tz)} {b:%H:%M %Z}"
+    return f"{first}–{_slack_date(end, '{date_short_pretty} {time}', last)}"
+
+
+def slack_span_also(start: datetime, end: datetime, tz: str | None, other: str | None) -> str:
+    """`slack_span` for a reader in `tz`, then the shift on the wall clock of `other` (the
+    rotation's zone) when it differs: `… (08:00–10:00 EST rotation time)`."""
+    mine = slack_span(start, end, tz)
+    if other is None or other == tz:
+        return mine
+    theirs = span(start, end, other)
+    a, b = local(start, tz), local(start, other)
+    if a.date() == b.date() and local(end, other).date() == b.date():
+        theirs = f"{b:%H:%M}–{local(end, other):%H:%M %Z}"
+    return f"{mine} ({theirs} rotation time)"
 
 
 # ---- what people write (ValueError carries the user-facing reason) ----------------------------

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.db import compare_and_set
 from bot.errors import UserError
-from bot.render.times import clock, span
+from bot.render.times import slack_clock, slack_span
 from bot.rotations.models import Rotation, ShiftAssignment, ShiftOffer
 from bot.rotations.offers import open_offer, withdraw
 from bot.rotations.render import offers as say
@@ -52,7 +52,7 @@ def _current_seat(session: Session, user_id: str, now: datetime) -> ShiftAssignm
         raise UserError("You have no shift to check in to.")
     rotation = session.get(Rotation, upcoming.rotation_id)
     assert rotation is not None
-    opens = clock(upcoming.window_opens_at, user_tz(session, user_id, rotation.timezone))
+    opens = slack_clock(upcoming.window_opens_at, user_tz(session, user_id, rotation.timezone))
     raise UserError(f"Check-in for your next shift ({rotation.name}) opens at {opens}.")
 
 
@@ -81,7 +81,7 @@ def check_in(
     if now >= seat.ends_at:
         raise UserError(f"That {rotation.name} shift is over.")
     if now < seat.window_opens_at:
-        raise UserError(f"Check-in opens at {clock(seat.window_opens_at, tz)}.")
+        raise UserError(f"Check-in opens at {slack_clock(seat.window_opens_at, tz)}.")
     if seat.state == "scheduled":
         late = now > seat.window_closes_at
         values = (
@@ -99,7 +99,7 @@ def check_in(
             assignment_id=seat.id,
             user_id=user_id,
         )
-        where = f"*{rotation.name}* ({span(seat.starts_at, seat.ends_at, tz)})"
+        where = f"*{rotation.name}* ({slack_span(seat.starts_at, seat.ends_at, tz)})"
         if late:
             return f":hourglass: Checked in to {where}, after the window closed: recorded as late."
         return f":white_check_mark: Checked in to {where}. Thanks!"
@@ -244,7 +244,7 @@ def start_swap(
     if existing is not None:
         return f"You already offered this shift to {len(existing.asked)} colleague(s)."
     offer = open_offer(session, seat, "swap", now, actor=user_id)
-    when = span(seat.starts_at, seat.ends_at, user_tz(session, user_id, rotation.timezone))
+    when = slack_span(seat.starts_at, seat.ends_at, user_tz(session, user_id, rotation.timezone))
     if offer is None or not offer.asked:
         return (
             f":warning: Nobody is free to take your {rotation.name} shift ({when}); "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bot.render.blocks import Block, context, escape, fallback, section
 from bot.render.times import slack_time
@@ -69,10 +69,6 @@ def _about(moment: datetime, now: datetime) -> str:
     return f"in {shown}" if seconds > 0 else f"{shown} ago"
 
 
-def _utc(moment: datetime) -> str:
-    return f"{moment.astimezone(UTC):%H:%M} UTC" if moment.tzinfo else f"{moment:%H:%M} UTC"
-
-
 def _who(who: Who) -> str:
     if who.user_ids and not who.on_shift:
         return ", ".join(f"<@{u}>" for u in who.user_ids)
@@ -95,9 +91,8 @@ def _line(alert: AlertLine, now: datetime, when: str) -> str:
 def alert_reply(alerts: Sequence[AlertLine], now: datetime, who: Who) -> tuple[str, list[Block]]:
     """(fallback text, blocks) of the thread reply announcing reached SLA thresholds."""
     mention = _who(who)
-    text = "\n".join(_line(a, now, _utc(a.due_at)) for a in alerts) + f" — {mention}"
     shown = "\n".join(_line(a, now, slack_time(a.due_at)) for a in alerts) + f" — {mention}"
-    return fallback(text), [section(shown)]
+    return fallback(shown), [section(shown)]
 
 
 def policy_table(rows: Sequence[PolicyRow]) -> tuple[str, list[Block]]:
@@ -122,7 +117,7 @@ def policy_table(rows: Sequence[PolicyRow]) -> tuple[str, list[Block]]:
         context(USAGE_HINT),
     ]
     summary = "; ".join(
-        f"{r.priority}: {span(r.first_response_minutes)} / {span(r.resolution_minutes)}"
+        f"{escape(r.priority)}: {span(r.first_response_minutes)} / {span(r.resolution_minutes)}"
         for r in rows
     )
     return fallback(f"SLA targets (first response / resolution): {summary}"), blocks
@@ -143,7 +138,8 @@ def policy_set(row: PolicyRow, recomputed: int) -> tuple[str, list[Block]]:
     """Confirmation of new targets for a priority."""
     text = f":white_check_mark: SLA for *{escape(row.priority)}* tickets: {_targets(row)}."
     plain = (
-        f"SLA for {row.priority} tickets: first response {span(row.first_response_minutes)}, "
+        f"SLA for {escape(row.priority)} tickets: first response "
+        f"{span(row.first_response_minutes)}, "
         f"resolution {span(row.resolution_minutes)}"
     )
     return fallback(plain), [section(text), context(_recomputed(recomputed))]
@@ -156,7 +152,7 @@ def policy_reset(row: PolicyRow, recomputed: int, *, was_set: bool) -> tuple[str
         f":leftwards_arrow_with_hook: SLA for *{escape(row.priority)}* tickets is {head}: "
         f"{_targets(row)}."
     )
-    return fallback(f"SLA for {row.priority} tickets is {head}"), [
+    return fallback(f"SLA for {escape(row.priority)} tickets is {head}"), [
         section(text),
         context(_recomputed(recomputed)),
     ]

@@ -42,6 +42,7 @@ class Person(BaseModel):
     id: str | None = Field(default=None, max_length=64)
     name: str | None = Field(default=None, max_length=255)
     email: str | None = Field(default=None, max_length=255)
+    phone: str | None = Field(default=None, max_length=64)
 
     @field_validator("id", mode="before")
     @classmethod
@@ -106,6 +107,9 @@ class GenericEvent(BaseModel):
     type: str = Field(description="One of " + ", ".join(EVENT_TYPES) + "; others are ignored.")
     source: str = Field(default="helpdesk", description="Which desk sent it, e.g. freshdesk.")
     occurred_at: datetime | None = None
+    actor: Person | None = Field(
+        default=None, description="Who made the change; its thread reply names them."
+    )
     ticket: GenericTicket
     comment: GenericComment | None = Field(
         default=None, description="Required for ticket.comment_added."
@@ -174,6 +178,7 @@ def to_event(event: GenericEvent) -> HelpdeskEvent:
         requester_id=t.requester.id if t.requester else None,
         requester_name=t.requester.name if t.requester else None,
         requester_email=t.requester.email if t.requester else None,
+        requester_phone=t.requester.phone if t.requester else None,
         organization=t.organization,
         assignee_id=_person_id(t.assignee),
         assignee=(t.assignee.name or t.assignee.id) if t.assignee else None,
@@ -184,6 +189,7 @@ def to_event(event: GenericEvent) -> HelpdeskEvent:
         created_at=_utc(t.created_at),
         updated_at=_utc(t.updated_at) or _utc(event.occurred_at),
         sla_due_at=_utc(t.sla_due_at),
+        actor=(event.actor.name or event.actor.id) if event.actor else None,
     )
     comments = []
     if event.comment is not None:

@@ -34,6 +34,7 @@ class TicketSnapshot:
     requester_id: str | None = None
     requester_name: str | None = None
     requester_email: str | None = None
+    requester_phone: str | None = None
     organization_id: str | None = None
     organization: str | None = None
     assignee_id: str | None = None

@@ -20,9 +20,8 @@ from bot.tickets import names, routing
 from bot.tickets.intake import CommentIn, HelpdeskEvent, TicketSnapshot
 from bot.tickets.models import CLOSED, HelpdeskName, Ticket, TicketChange, TicketComment
 from bot.tickets.render.thread import DESCRIPTION_LIMIT
+from bot.tickets.threads import FIELDS as TRACKED
 from bot.tickets.threads import TicketConfig, shown, sync
-
-TRACKED = ("status", "priority", "assignee", "group")
 
 
 @dataclass
@@ -142,13 +141,18 @@ def _merge(
             changed = True
             if name in names.NAME_FIELDS:  # a new id: its name comes from the cache or a lookup
                 setattr(ticket, names.NAME_FIELDS[name][1], None)
-    if config.show_contact and snap.requester_email is not None:
-        ticket.requester_email = snap.requester_email
+    if config.show_contact:  # what the event says of the requester (the generic webhook)
+        for column in ("requester_email", "requester_phone"):
+            value = getattr(snap, column)
+            if value is not None and getattr(ticket, column) != value:
+                setattr(ticket, column, value)
+                changed = True
     if snap.created_at and ticket.opened_at is None:
         ticket.opened_at = snap.created_at
     if snap.updated_at:
         ticket.source_updated_at = snap.updated_at
     names.fill_names(session, ticket)
+    changed = names.fill_contact(session, ticket, config.show_contact) or changed
     if ticket.status in CLOSED and ticket.solved_at is None:
         ticket.solved_at = snap.updated_at or now
     elif ticket.status not in CLOSED:
@@ -179,11 +183,12 @@ def _merge(
 
 
 def _actor(session: Session, provider: str, snap: TicketSnapshot) -> str | None:
+    """Who made the update: a name, or `#id` until the helpdesk tells its name."""
     if snap.actor:
         return snap.actor
     if snap.actor_id:
         name = session.get(HelpdeskName, (provider, "user", snap.actor_id))
-        return name.name if name else None
+        return name.name if name else f"#{snap.actor_id}"
     return None
 
 

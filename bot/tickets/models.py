@@ -46,6 +46,7 @@ class Ticket(Base):
     requester_id: Mapped[str | None] = mapped_column(String(64))
     requester_name: Mapped[str | None] = mapped_column(String(255))
     requester_email: Mapped[str | None] = mapped_column(String(255))
+    requester_phone: Mapped[str | None] = mapped_column(String(64))
     organization_id: Mapped[str | None] = mapped_column(String(64))
     organization: Mapped[str | None] = mapped_column(String(255))
     assignee_id: Mapped[str | None] = mapped_column(String(64))
@@ -152,6 +153,8 @@ class HelpdeskName(Base):
     external_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     email: Mapped[str | None] = mapped_column(String(255))
+    # Kept only while SHOW_REQUESTER_CONTACT is on (a requester's number is shown then alone).
+    phone: Mapped[str | None] = mapped_column(String(64))
     is_agent: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime]
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from bot import pending_calls
 from bot.models import PendingCall
 from bot.tickets import agents
-from bot.tickets.models import HelpdeskName, Ticket
+from bot.tickets.intake import ZENDESK
+from bot.tickets.models import HelpdeskName, Ticket, TicketChange
 from bot.tickets.threads import NAME_WAIT, TicketConfig, sync
 
 LOOKUP = "zendesk.lookup"
@@ -41,6 +42,20 @@ def fill_names(session: Session, ticket: Ticket) -> bool:
     return changed
 
 
+def fill_contact(session: Session, ticket: Ticket, show: bool) -> bool:
+    """The requester's email and phone from the helpdesk's user record while
+    SHOW_REQUESTER_CONTACT is on; cleared while it is off. True when either changed."""
+    before = (ticket.requester_email, ticket.requester_phone)
+    if not show:
+        ticket.requester_email = ticket.requester_phone = None
+    elif ticket.requester_id:
+        found = session.get(HelpdeskName, (ticket.provider, "user", ticket.requester_id))
+        if found is not None:
+            ticket.requester_email = found.email or ticket.requester_email
+            ticket.requester_phone = found.phone or ticket.requester_phone
+    return (ticket.requester_email, ticket.requester_phone) != before
+
+
 def _cached_name(session: Session, provider: str, kind: str, external_id: str) -> str | None:
     """A known name; misses are remembered for the rest of this transaction."""
     misses: set[tuple[str, str, str]] = session.info.setdefault("helpdesk_name_misses", set())
@@ -58,11 +73,7 @@ def request_names(session: Session, ticket: Ticket, now: datetime, config: Ticke
     """Ask the helpdesk for names behind new ids; the thread waits briefly for them."""
     if not config.lookups:
         return
-    missing = {
-        _key(ticket.provider, kind, getattr(ticket, id_column)): (kind, getattr(ticket, id_column))
-        for id_column, (kind, name_column) in NAME_FIELDS.items()
-        if getattr(ticket, id_column) and not getattr(ticket, name_column)
-    }
+    missing = _missing(session, ticket)
     if not missing:
         return
     asked: set[str] = session.info.setdefault("helpdesk_names_asked", set())
@@ -78,6 +89,30 @@ def request_names(session: Session, ticket: Ticket, now: datetime, config: Ticke
             asked.add(key)
     if ticket.waiting_since is None and any(_lookup_open(session, key) for key in missing):
         ticket.waiting_since = now
+
+
+def _missing(session: Session, ticket: Ticket) -> dict[str, tuple[str, str]]:
+    """The names the ticket's thread waits for (lookup key → kind, id): those behind its ids,
+    and those of whoever made changes it has not told yet."""
+    missing = {
+        _key(ticket.provider, kind, getattr(ticket, id_column)): (kind, getattr(ticket, id_column))
+        for id_column, (kind, name_column) in NAME_FIELDS.items()
+        if getattr(ticket, id_column) and not getattr(ticket, name_column)
+    }
+    if ticket.provider != ZENDESK:
+        return missing
+    actors = session.scalars(
+        select(TicketChange.actor).where(
+            TicketChange.ticket_id == ticket.id,
+            TicketChange.posted.is_(False),
+            TicketChange.actor.like("#%"),
+        )
+    )
+    for actor in set(actors):
+        user_id = str(actor)[1:]
+        if _cached_name(session, ticket.provider, "user", user_id) is None:
+            missing[_key(ticket.provider, "user", user_id)] = ("user", user_id)
+    return missing
 
 
 def _lookup_open(session: Session, key: str) -> bool:
@@ -101,6 +136,8 @@ def names_found(
         )
         row.name = str(item.get("name") or f"#{item['id']}")
         row.email = item.get("email") if isinstance(item.get("email"), str) else None
+        phone = item.get("phone")
+        row.phone = phone if config.show_contact and isinstance(phone, str) and phone else None
         row.is_agent = bool(item.get("is_agent"))
         row.updated_at = now
         session.add(row)
@@ -109,7 +146,8 @@ def names_found(
             agents.request_lookup(session, row.email, now)  # which Slack member this agent is
         session.info.pop("helpdesk_name_misses", None)
         for ticket in _showing(session, provider, key[1], key[2]):
-            if fill_names(session, ticket):
+            named = fill_names(session, ticket)
+            if fill_contact(session, ticket, config.show_contact) or named:
                 ticket.version += 1
             _release_if_complete(session, ticket, now, config)
 
@@ -129,14 +167,14 @@ def release_for(
 
 
 def _showing(session: Session, provider: str, kind: str, external_id: str) -> list[Ticket]:
-    columns = [getattr(Ticket, c) for c, (k, _) in NAME_FIELDS.items() if k == kind]
-    return list(
-        session.scalars(
-            select(Ticket).where(
-                Ticket.provider == provider, or_(*(c == external_id for c in columns))
-            )
+    """Tickets that show this id, or whose untold changes were made by this user."""
+    shows = [getattr(Ticket, c) == external_id for c, (k, _) in NAME_FIELDS.items() if k == kind]
+    if kind == "user":
+        changed_by = select(TicketChange.ticket_id).where(
+            TicketChange.actor == f"#{external_id}", TicketChange.posted.is_(False)
         )
-    )
+        shows.append(Ticket.id.in_(changed_by))
+    return list(session.scalars(select(Ticket).where(Ticket.provider == provider, or_(*shows))))
 
 
 def _release_if_complete(
@@ -144,11 +182,7 @@ def _release_if_complete(
 ) -> None:
     """Stop waiting once no lookup for this ticket's missing names is still queued."""
     if ticket.waiting_since is not None:
-        keys = [
-            _key(ticket.provider, kind, getattr(ticket, column))
-            for column, (kind, name) in NAME_FIELDS.items()
-            if getattr(ticket, column) and not getattr(ticket, name)
-        ]
+        keys = list(_missing(session, ticket))
         if keys and session.scalar(
             select(PendingCall.id).where(
                 PendingCall.key.in_(keys), PendingCall.status.in_(("pending", "running"))

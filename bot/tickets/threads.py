@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +16,7 @@ from bot.tickets.models import HelpdeskName, Ticket, TicketChange, TicketComment
 from bot.tickets.render import thread as render
 
 NAME_WAIT = timedelta(seconds=60)
+FIELDS = ("status", "priority", "assignee", "group")  # the changes a thread is told of
 
 
 @dataclass(frozen=True)
@@ -34,8 +36,8 @@ def shown(ticket: Ticket, field: str) -> str | None:
     return getattr(ticket, field)
 
 
-def view(ticket: Ticket, now: datetime) -> render.TicketView:
-    """The root message's data."""
+def view(ticket: Ticket, now: datetime, *, contact: bool = False) -> render.TicketView:
+    """The root message's data (the requester's email and phone only with `contact`)."""
     return render.TicketView(
         provider=ticket.provider,
         external_id=ticket.external_id,
@@ -45,7 +47,8 @@ def view(ticket: Ticket, now: datetime) -> render.TicketView:
         priority=ticket.priority,
         requester=ticket.requester_name
         or (f"#{ticket.requester_id}" if ticket.requester_id else None),
-        requester_email=ticket.requester_email,
+        requester_email=ticket.requester_email if contact else None,
+        requester_phone=ticket.requester_phone if contact else None,
         organization=ticket.organization,
         assignee=shown(ticket, "assignee"),
         group=shown(ticket, "group"),
@@ -73,7 +76,7 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
         ticket.channel_id = ticket.routed_channel_id = target
         outbox.enqueue_message(
             session,
-            render.root_message(view(ticket, now)),
+            render.root_message(view(ticket, now, contact=config.show_contact)),
             key=ticket.root_key,
             channel=ticket.channel_id,
             now=now,
@@ -83,7 +86,7 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
     else:
         _reroute(session, ticket, now, config)
     if 0 <= ticket.published_version < ticket.version:
-        text, blocks = render.root_message(view(ticket, now))
+        text, blocks = render.root_message(view(ticket, now, contact=config.show_contact))
         outbox.enqueue_update(
             session,
             key=f"{ticket.root_key}:v{ticket.version}",
@@ -93,38 +96,39 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
             now=now,
         )
         ticket.published_version = ticket.version
-    replies: list[tuple[datetime, int, object]] = []
-    replies += [
-        (c.created_at, c.id, c)
+    replies: list[tuple[datetime, int, int, TicketComment | list[TicketChange]]] = [
+        (c.created_at, 0, c.id, c)
         for c in session.scalars(
             select(TicketComment).where(
                 TicketComment.ticket_id == ticket.id, TicketComment.posted.is_(False)
             )
         )
     ]
-    replies += [
-        (c.at, c.id, c)
-        for c in session.scalars(
-            select(TicketChange).where(
-                TicketChange.ticket_id == ticket.id, TicketChange.posted.is_(False)
-            )
-        )
-    ]
-    for _, _, item in sorted(replies, key=lambda r: (r[0], isinstance(r[2], TicketChange), r[1])):
+    replies += [(group[0].at, 1, group[0].id, group) for group in _updates(session, ticket)]
+    for _, _, _, item in sorted(replies, key=lambda r: r[:3]):
         if isinstance(item, TicketComment):
             reply = render.comment_reply(
                 author=item.author, body=item.body, public=item.public, url=ticket.url
             )
             key = f"{ticket.root_key}:comment:{item.external_id}"
+            item.posted = True
         else:
-            assert isinstance(item, TicketChange)
-            reply = render.change_reply(
-                field=item.field,
-                old=_named(session, ticket.provider, item.field, item.old),
-                new=_named(session, ticket.provider, item.field, item.new),
-                actor=item.actor,
+            reply = render.changes_reply(
+                changes=[
+                    render.Change(
+                        c.field,
+                        _named(session, ticket.provider, c.field, c.old),
+                        _named(session, ticket.provider, c.field, c.new),
+                    )
+                    for c in item
+                ],
+                actor=_named(session, ticket.provider, "assignee", item[0].actor),
             )
-            key = f"{ticket.root_key}:change:{item.key}"
+            # Derived from the changes it shows: a replay or a retry queues nothing new.
+            digest = hashlib.sha256("\n".join(sorted(c.key for c in item)).encode()).hexdigest()
+            key = f"{ticket.root_key}:changes:{digest[:24]}"
+            for change in item:
+                change.posted = True
         outbox.enqueue_message(
             session,
             reply,
@@ -134,7 +138,21 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
             thread_key=ticket.root_key,
             meta=meta,
         )
-        item.posted = True
+
+
+def _updates(session: Session, ticket: Ticket) -> list[list[TicketChange]]:
+    """Unposted changes grouped by the helpdesk update that made them (time and actor), each
+    group in the order status, priority, assignee, group."""
+    groups: dict[tuple[datetime, str | None], list[TicketChange]] = {}
+    pending = session.scalars(
+        select(TicketChange)
+        .where(TicketChange.ticket_id == ticket.id, TicketChange.posted.is_(False))
+        .order_by(TicketChange.id)
+    )
+    for change in pending:
+        groups.setdefault((change.at, change.actor), []).append(change)
+    order = {field: i for i, field in enumerate(FIELDS)}
+    return [sorted(g, key=lambda c: order.get(c.field, len(order))) for g in groups.values()]
 
 
 def _reroute(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) -> None:

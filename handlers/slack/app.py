@@ -89,6 +89,9 @@ def build_bolt_app(
     is stored before Slack sees the 200; listeners do only database work before acking, and
     what needs the network after the ack runs on `followups` (see handlers.slack.followups).
     `jira_search` is the Jira client behind the Link modal's issue search, if Jira is set up.
+    The web route checks every HTTP request's signature against the app's clock before Bolt
+    sees it (handlers/web.py), as the webhooks do, so Bolt does not check it again on the
+    process's own clock; Socket Mode requests carry no signature.
     """
     logger = logging.getLogger("supportbot.bolt")
     if not any(isinstance(f, _QuietTokenNotice) for f in logger.filters):

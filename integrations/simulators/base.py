@@ -9,10 +9,12 @@ call to the vendor is still in flight.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -113,6 +115,23 @@ class Call:
 
 Handler = Callable[[SimRequest], SimResponse]
 
+# Every simulator started in this process, in start order, so a test suite can look at the
+# ones a test started (e.g. to fail on warnings the Slack simulator recorded).
+_STARTS = itertools.count(1)
+_STARTED: weakref.WeakSet[SimulatorServer] = weakref.WeakSet()
+
+
+def start_mark() -> int:
+    """A mark to pass to `started_since`: simulators started after this call come back."""
+    return next(_STARTS)
+
+
+def started_since(mark: int) -> list[SimulatorServer]:
+    """The simulators started after `start_mark()` returned `mark`, oldest first."""
+    return sorted(
+        (s for s in list(_STARTED) if s.started_order > mark), key=lambda s: s.started_order
+    )
+
 
 class SimulatorServer:
     """A threaded loopback HTTP server with routes, a call log and failure injection."""
@@ -130,6 +149,7 @@ class SimulatorServer:
         self.calls: list[Call] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.started_order = 0
 
     # ---- routes ---------------------------------------------------------------------------
     def route(self, method: str, pattern: str, name: str, handler: Handler) -> None:
@@ -162,6 +182,8 @@ class SimulatorServer:
             daemon=True,
         )
         self._thread.start()
+        self.started_order = next(_STARTS)
+        _STARTED.add(self)
         return self
 
     def stop(self) -> None:

@@ -120,10 +120,19 @@ def test_outbox_command_lists_dead_letters_and_retries_them(app: Any, tmp_path: 
     assert listing.returncode == 0
     assert "dead=1" in listing.stdout and "channel_not_found" in listing.stdout
     assert _run(["outbox", "retry"], tmp_path, env).returncode == 2
+    with transaction(app.runtime.factory) as session:
+        outbox.enqueue_post(session, key="q", channel="C0SUPPORT", text="y", now=app.clock.now())
+        rows = {r.key: r.id for r in outbox.listing(session, ["pending", "dead"], limit=10)}
+    wrong = _run(["outbox", "retry", str(rows["q"]), str(rows["lost"]), "999"], tmp_path, env)
+    assert wrong.returncode == 1
+    assert f"#{rows['q']} is not a dead letter (it is " in wrong.stderr  # pending, or sent
+    assert "#999 is not a dead letter (there is no such message)" in wrong.stderr
+    with transaction(app.runtime.factory) as session:  # nothing was retried half-way
+        assert outbox.counts(session)["dead"] == 1
     retried = _run(["outbox", "retry", "--all"], tmp_path, env)
     assert "1 dead letter(s) queued again" in retried.stdout
     with transaction(app.runtime.factory) as session:
-        assert outbox.counts(session) == {"pending": 1}
+        assert "dead" not in outbox.counts(session)
 
 
 @pytest.mark.parametrize("db", ["sqlite"])

@@ -66,7 +66,12 @@ def test_generic_events_build_one_thread(app: Any) -> None:
     assert (
         _send(
             app,
-            _event("ticket.solved", event_id="e3", ticket={"updated_at": "2026-01-01T10:09:00Z"}),
+            _event(
+                "ticket.solved",
+                event_id="e3",
+                actor={"name": "Dee Agent"},
+                ticket={"updated_at": "2026-01-01T10:09:00Z", "assignee": {"name": "Dee Agent"}},
+            ),
         ).status_code
         == 200
     )
@@ -78,7 +83,7 @@ def test_generic_events_build_one_thread(app: Any) -> None:
         m["text"] + json.dumps(m.get("blocks")) for m in app.slack.replies(SUPPORT, root["ts"])
     ]
     assert any("Card declined" in r and "&lt;@U0LEAD&gt;" in r for r in replies)
-    assert any("Status" in r and "solved" in r for r in replies)
+    assert replies[-1].startswith("Dee Agent: status open → solved · assignee → Dee Agent")
 
 
 def test_event_id_and_content_deduplicate(app: Any) -> None:

@@ -133,7 +133,7 @@ def test_a_lead_sees_and_changes_the_digest_schedule(app: Any) -> None:
     assert f"<#{SUPPORT}>" in shown and "in 1 hour" in shown
     shown = _shown(_support(app, "digest at fri 16:30 Europe/Berlin"))
     assert "Saved" in shown and "Fridays at 16:30 (Europe/Berlin)" in shown
-    assert "Fri 13 Mar, 16:30 CET" in shown
+    assert "^{date_short_pretty} {time}|Fri 13 Mar 16:30 CET>" in shown  # the reader's time
     shown = _shown(_support(app, f"digest channel <#{LEADS_CHANNEL}|support-leads>"))
     assert f"<#{LEADS_CHANNEL}>" in shown
     assert "is *off*" in _shown(_support(app, "digest off"))

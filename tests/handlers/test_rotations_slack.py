@@ -25,6 +25,7 @@ from sqlalchemy import select
 from bot.db import transaction
 from bot.ids import Action
 from bot.ids import RotationField as F
+from bot.render.times import slack_clock, slack_span
 from bot.rotations.models import OutOfOffice, Rotation
 from integrations.simulators.driver.client import SlackDriver
 from scheduling.sweeps import rotations as sweeps
@@ -322,3 +323,56 @@ def test_the_rotation_form_opens_after_the_command_is_acknowledged(
     [call] = app.slack.calls_to("views.open")
     assert call.args["trigger_id"] == answer.trigger_id
     bare.close()
+
+
+def _zone(user: str) -> str:
+    return "Europe/Berlin" if user in BACKEND else "America/New_York"
+
+
+def test_the_check_in_button_checks_its_own_seats_window(app: Any, slack: SlackDriver) -> None:
+    rotation_id = _create(app, slack)
+    first, second = seats(app.runtime.factory, rotation_id)[:2]
+    app.clock.set(first.window_opens_at)
+    _tick(app)
+    reminder = app.slack.dms(first.user_id)[-1]
+
+    def click(user: str, seat: Any) -> str:
+        answer = slack.block_action(
+            user, Action.SHIFT_CHECKIN, message=reminder, value=str(seat.id)
+        )
+        return " ".join(answer.ephemeral)
+
+    # A check-in button for the next seat (an old message, a replayed click) is checked
+    # against that seat's own window, in its holder's time zone, not today's open one.
+    early = click(second.user_id, second)
+    zone = _zone(second.user_id)
+    assert f"Check-in opens at {slack_clock(second.window_opens_at, zone)}" in early
+    app.clock.set(second.window_opens_at - timedelta(seconds=1))
+    assert "opens at" in click(second.user_id, second)
+    app.clock.set(second.window_opens_at)
+    checked = click(second.user_id, second)
+    assert "Checked in" in checked
+    assert slack_span(second.starts_at, second.ends_at, zone) in checked
+    app.clock.set(first.ends_at + timedelta(minutes=1))
+    assert "shift is over" in click(first.user_id, first)
+    states = [s.state for s in seats(app.runtime.factory, rotation_id)[:2]]
+    assert states == ["scheduled", "checked_in"]
+
+
+def test_offers_show_each_colleague_the_shift_in_their_time_zone(
+    app: Any, slack: SlackDriver
+) -> None:
+    rotation_id = _create(app, slack)
+    seat = seats(app.runtime.factory, rotation_id)[1]
+    swap = slack.command(
+        "/support", f"swap {seat.shift_id}", user_id=seat.user_id, channel_id="C0SUPPORT"
+    )
+    assert slack_span(seat.starts_at, seat.ends_at, _zone(seat.user_id)) in swap.json["text"]
+    app.settle()
+    asked = [u for u in [*BACKEND, *FRONTEND] if "Can you take it" in str(app.slack.dms(u))]
+    assert {_zone(u) for u in asked} == {"Europe/Berlin", "America/New_York"}
+    for user in asked:
+        ask = app.slack.dms(user)[-1]["text"]
+        assert slack_span(seat.starts_at, seat.ends_at, _zone(user)) in ask
+        # The rotation's own wall clock is added for those who live elsewhere.
+        assert ("(14:00–16:00 CET rotation time)" in ask) is (_zone(user) != "Europe/Berlin")

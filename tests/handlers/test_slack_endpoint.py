@@ -101,6 +101,17 @@ def test_wrongly_signed_request_gets_401(app: Any) -> None:
     assert _stored(app) == 0
 
 
+def test_requests_are_checked_against_the_apps_clock(app: Any) -> None:
+    """One clock for the app: a request signed three days on, when the app's clock says so
+    too, is answered (the demo runs days of a story in seconds)."""
+    app.clock.advance(days=3)
+    answer = app.driver.command("/support", "help", user_id="U0AGENT", channel_id="C0SUPPORT")
+    assert answer.status == 200 and "supportbot commands" in answer.json["text"]
+    body = _event_body()
+    wall_clock = _post(app, body, _signed(app, body, ts=int(app.clock.epoch()) - 3 * 86400))
+    assert wall_clock.status_code == 401
+
+
 def test_stale_request_gets_401(app: Any) -> None:
     body = _event_body()
     response = _post(app, body, _signed(app, body, ts=int(app.clock.epoch()) - 301))

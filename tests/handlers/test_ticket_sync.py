@@ -221,3 +221,30 @@ def test_reconciliation_backs_off_when_rate_limited(desk: Any) -> None:
     assert job.run(desk.clock.now()) == {"paused": 1}
     desk.clock.advance(seconds=61)
     assert "tickets" in job.run(desk.clock.now())
+
+
+def test_tickets_route_by_brand_tag_and_priority_first_match_wins(desk: Any) -> None:
+    for channel, name in (("C0BRAND", "acme-shop"), ("C0TAG", "vip"), ("C0URGENT", "urgent")):
+        desk.slack.add_channel(channel, name, members=["U0LEAD"])
+    for rule in (
+        "route add brand Acme Shop <#C0BRAND|acme-shop>",
+        "route add tag VIP <#C0TAG|vip>",
+        "route add priority Urgent <#C0URGENT|urgent>",
+    ):
+        added = desk.driver.command("/support", rule, user_id="U0LEAD", channel_id=SUPPORT)
+        [answer] = desk.slack.responses(added.response_url)  # after checking the channel
+        assert "Rule" in answer["text"], answer
+    shop = desk.zendesk.add_brand("Acme Shop")
+    _ticket(desk, "By brand", brand_id=shop["id"], tags=["vip"], priority="urgent")
+    _ticket(desk, "By tag", tags=["billing", "vip"], priority="urgent")
+    _ticket(desk, "By priority", priority="urgent")
+    _ticket(desk, "Nothing matches", tags=["billing"], priority="high")
+    desk.settle()
+
+    def subjects(channel: str) -> list[str]:
+        return [m["text"].split(": ", 1)[1].rsplit(" [", 1)[0] for m in _roots(desk, channel)]
+
+    assert subjects("C0BRAND") == ["By brand"]  # the first matching rule wins
+    assert subjects("C0TAG") == ["By tag"]
+    assert subjects("C0URGENT") == ["By priority"]
+    assert subjects(SUPPORT) == ["Nothing matches"]

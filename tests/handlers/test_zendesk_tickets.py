@@ -81,9 +81,12 @@ def test_the_thread_follows_comments_notes_and_changes(desk: Any) -> None:
     replies = [_text(m) for m in desk.slack.replies(SUPPORT, root["ts"])]
     assert any("Have you tried resetting?" in r and "replied" in r for r in replies)
     assert any("Looks like SSO" in r and "internal note" in r for r in replies)
-    assert any("Assignee" in r and "Ada Agent" in r for r in replies)
-    assert any("Group" in r and "Billing" in r for r in replies)
-    assert any("Status" in r and "solved" in r for r in replies)
+    texts = [m["text"] for m in desk.slack.replies(SUPPORT, root["ts"])]
+    # One reply per update, naming who made it.
+    assert texts[-2:] == [
+        "Ada Agent: status new → pending · assignee → Ada Agent · group → Billing",
+        "Ada Agent: status pending → solved",
+    ]
     assert root.get("edited")
     assert "solved" in root["text"]
     assert "Ada Agent" in _text(root)
@@ -211,3 +214,30 @@ def test_long_comments_are_cut_with_a_link_to_the_ticket(desk: Any) -> None:
     assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in long_reply["blocks"])
     assert "read the whole comment" in _text(long_reply)
     assert not desk.slack.warnings
+
+
+def test_one_update_is_one_reply_with_distinct_status_and_priority_icons(desk: Any) -> None:
+    p = _people(desk)
+    z = desk.zendesk
+    ticket = z.create_ticket("VPN drops", "Every hour", requester_id=p["customer"]["id"])
+    desk.settle()
+    desk.clock.advance(minutes=1)
+    z.deliver = "queue"
+    z.update_ticket(ticket["id"], status="open", priority="high", actor_id=p["bob"]["id"])
+    events = list(z.pending_webhooks)
+    z.pending_webhooks.clear()
+    z.deliver = "sync"
+    for item in events + events[::-1]:  # each event twice, the update's two in either order
+        z.replay(item["id"])
+    desk.settle()
+    [root] = _roots(desk)
+    [reply] = desk.slack.replies(SUPPORT, root["ts"])
+    assert reply["text"] == "Bob Backup: status new → open · priority → high"
+    line = reply["blocks"][0]["elements"][0]["text"]
+    assert line.startswith("*Bob Backup*: :large_orange_circle: status new → *open*")
+    assert ":exclamation: priority → *high*" in line
+    z.update_ticket(ticket["id"], priority="urgent", actor_id=p["bob"]["id"])
+    desk.settle()
+    assert desk.slack.replies(SUPPORT, root["ts"])[-1]["text"] == (
+        "Bob Backup: priority high → urgent"
+    )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
+from races import together
 from slack_sdk import WebClient
 
 from bot import delivery, outbox
@@ -235,14 +235,14 @@ def test_replies_of_a_dead_parent_become_dead_too(app: Any) -> None:
 
 
 def test_two_dispatchers_draining_at_once_send_each_message_once(app: Any) -> None:
+    """The race shows on PostgreSQL (both dispatchers scan the outbox before either claims);
+    SQLite serialises the claims and shows only the order and the once."""
     for i in range(60):
         _post(app, f"p{i}", f"m{i}", channel=["C0SUPPORT", "U0AGENT", "U0LEAD"][i % 3])
     first, second = _dispatcher(app, channel_rate=0), _dispatcher(app, channel_rate=0)
-    threads = [threading.Thread(target=d.drain, kwargs={"timeout": 20}) for d in (first, second)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    drains = [lambda d=d: d.drain(timeout=20) for d in (first, second)]
+    results = together(app.runtime.engine, ["outbox_messages"], *drains)
+    assert not [r for r in results if isinstance(r, Exception)], results
     posted = [c.args.get("text") for c in app.slack.calls_to("chat.postMessage") if c.status == 200]
     assert sorted(posted) == sorted(f"m{i}" for i in range(60))
     assert [m["text"] for m in app.slack.messages(CHANNEL)] == [f"m{i}" for i in range(0, 60, 3)]

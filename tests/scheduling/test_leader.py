@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
-from bot import inbox
+from bot import events, inbox
 from bot.db import make_engine, transaction
+from bot.models import InboundEvent
 from scheduling.jobs import build_jobs
 from scheduling.leader import Leadership
 from scheduling.scheduler import Clockwork, Job
@@ -110,15 +111,20 @@ def test_failing_event_is_retried_with_backoff_then_recorded_as_failed(app: Any)
             payload={"event": {"type": "app_home_opened"}},  # no user: processing fails
             now=app.clock.now(),
         )
-    for _ in range(inbox.MAX_ATTEMPTS + 1):
+    config = events.home_config(app.runtime.settings)
+
+    def process(session: Any, event: Any, now: Any) -> str | None:
+        return events.slack_event(session, event, now, config)
+
+    waits = []
+    for attempt in range(1, inbox.MAX_ATTEMPTS + 1):
         with transaction(app.runtime.factory) as session:
-            inbox.process_due(session, app.clock.now(), {"slack": _strict})
-        app.clock.advance(hours=1)
+            assert inbox.process_due(session, app.clock.now(), {"slack": process}).total == 1
+            [stored] = session.scalars(select(InboundEvent)).all()
+            assert (stored.attempts, stored.error) == (attempt, "KeyError: 'user'")
+            waits.append((stored.next_attempt_at - app.clock.now()).total_seconds())
+            app.clock.current = stored.next_attempt_at  # the backoff has passed
+    assert waits[:3] == [2, 4, 8]  # exponential backoff between attempts
     with transaction(app.runtime.factory) as session:
         assert inbox.counts(session) == {"failed": 1}
-
-
-def _strict(session: Any, event: Any, now: Any) -> None:
-    from bot.slack_events import process
-
-    process(session, event, now)
+        assert inbox.process_due(session, app.clock.now(), {"slack": process}).total == 0

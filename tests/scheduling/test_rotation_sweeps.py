@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from races import together
 from rotation_helpers import (
     BACKEND,
     FRONTEND,
@@ -24,6 +24,7 @@ from bot import people
 from bot.db import transaction
 from bot.errors import UserError
 from bot.models import OutboxMessage
+from bot.render.times import slack_span
 from bot.rotations import attendance, ooo
 from bot.rotations import offers as shift_offers
 from bot.rotations.models import ShiftAssignment, ShiftEvent, ShiftOffer
@@ -31,6 +32,8 @@ from scheduling.sweeps import rotation_directory
 from scheduling.sweeps import rotations as sweeps
 
 Factory = sessionmaker[Session]
+# What a tick and an acceptance write: racers wait on these until all of them have read.
+SWEPT = ("shifts", "shift_assignments", "shift_offers", "shift_events", "outbox_messages")
 
 
 @pytest.fixture
@@ -68,26 +71,6 @@ def _wednesday(factory: Factory, rotation_id: int) -> Any:
     return seat
 
 
-def _together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run the calls in threads released at the same moment; returns results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_reminders_go_out_at_each_lead_time(factory: Factory, rotation_id: int) -> None:
     seat = _wednesday(factory, rotation_id)
     prefix = f"shift:{seat.shift_id}:reminder"
@@ -113,8 +96,10 @@ def test_reminders_show_the_shift_in_the_holders_time_zone_and_the_rotations(
     _tick(factory, frontend.starts_at - timedelta(hours=24))
     [reminder] = _outbox(factory, f"shift:{frontend.shift_id}:reminder")
     shown = str(reminder.payload["blocks"])
-    assert "America/New_York" in shown and "08:00–10:00 EST" in shown
-    assert "Europe/Berlin" in shown and "14:00–16:00 CET" in shown
+    # Each reader's Slack shows the shift in their own zone; the fallback is the holder's.
+    assert slack_span(frontend.starts_at, frontend.ends_at, "America/New_York") in shown
+    assert "|Wed 2 Dec 08:00>–<!date^" in shown and "|10:00 EST>" in shown
+    assert "*Rotation time* (Europe/Berlin)\\n" in shown and "14:00–16:00 CET" in shown
 
 
 def test_a_tick_run_twice_sends_each_message_once(factory: Factory, rotation_id: int) -> None:
@@ -128,12 +113,17 @@ def test_a_tick_run_twice_sends_each_message_once(factory: Factory, rotation_id:
 def test_two_replicas_sweeping_at_once_send_each_message_once(
     factory: Factory, rotation_id: int
 ) -> None:
+    """The race shows on PostgreSQL (every replica reads the due shift before any claims it);
+    SQLite serialises the sweeps and shows only that each message goes once."""
     monday = seats(factory, rotation_id)[0]
     now = monday.window_closes_at  # the start post and the no-show are both due
-    results = _together(*(lambda: _tick(factory, now) for _ in range(3)))
+    engine = factory.kw["bind"]
+    results = together(engine, SWEPT, *(lambda: _tick(factory, now) for _ in range(3)))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(r["no_shows"] for r in results) == 1
     assert sum(r["posted"] for r in results) == 1
+    assert sum(r["skipped"] for r in results) == 2  # its 24 h and 15 min reminders, too late
+    assert len(_events(factory, "reminder_skipped")) == 2
     assert len(_outbox(factory, f"shift:{monday.shift_id}:start")) == 1
     assert len(_outbox(factory, f"seat:{monday.id}:noshow:U0LEAD")) == 1
     assert len(_events(factory, "no_show")) == 1
@@ -253,6 +243,8 @@ def test_the_first_backup_to_accept_covers_and_the_leads_hear_it(
 def test_two_backups_accepting_at_once_one_wins_and_the_other_is_told(
     factory: Factory, rotation_id: int
 ) -> None:
+    """The race shows on PostgreSQL (both read the open offer before either closes it);
+    SQLite serialises the two and shows only who is told what."""
     monday, offer = _ask_two_backups(factory, rotation_id)
     now = monday.window_closes_at + timedelta(minutes=12)
 
@@ -263,7 +255,8 @@ def test_two_backups_accepting_at_once_one_wins_and_the_other_is_told(
 
         return run
 
-    results = _together(accept(offer.asked[0]), accept(offer.asked[1]))
+    engine = factory.kw["bind"]
+    results = together(engine, SWEPT, accept(offer.asked[0]), accept(offer.asked[1]))
     winners = [r for r in results if isinstance(r, str)]
     losers = [r for r in results if isinstance(r, UserError)]
     assert len(winners) == 1 and len(losers) == 1, results
@@ -382,13 +375,16 @@ def test_a_newcomer_starts_level_with_the_others(factory: Factory, rotation_id: 
 def test_planning_twice_or_on_two_replicas_creates_each_shift_once(
     factory: Factory, rotation_id: int
 ) -> None:
+    """The race shows on PostgreSQL (both replicas read the plan before either inserts);
+    SQLite serialises the two and shows only that planning twice changes nothing."""
     horizon = MONDAY + timedelta(weeks=6)
 
     def plan() -> dict[str, int]:
         with transaction(factory) as session:
             return sweeps.plan(session, MONDAY + timedelta(hours=1), horizon=horizon - MONDAY)
 
-    _together(plan, plan)
+    results = together(factory.kw["bind"], SWEPT, plan, plan)
+    assert not [r for r in results if isinstance(r, Exception)], results
     plan()
     starts = [s.starts_at for s in seats(factory, rotation_id)]
     assert len(starts) == len(set(starts)) == 18  # six weeks of Mon/Wed/Fri

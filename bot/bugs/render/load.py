@@ -89,7 +89,7 @@ def overview(
         else ""
     )
     blocks.append(context(f"{more}Open = ticket not solved or closed. {USAGE}"))
-    top = ", ".join(f"{b.key} ({b.open_tickets} open/{b.total_tickets})" for b in view.bugs)
+    top = ", ".join(f"{escape(b.key)} ({b.open_tickets} open/{b.total_tickets})" for b in view.bugs)
     return fallback(f"{escape(title)}: {top}"), blocks[:MESSAGE_BLOCKS]
 
 
@@ -129,7 +129,7 @@ def bug_tickets(
     ]
     if not linked:
         blocks.append(context("No tickets are linked to this bug now."))
-        return fallback(f"{bug.key}: no linked tickets"), blocks
+        return fallback(f"{escape(bug.key)}: no linked tickets"), blocks
     # Lines are packed into sections of at most 3,000 characters, within 50 blocks (one kept
     # for the note) and a total Slack accepts (msg_blocks_too_long comes well below 40,000).
     sections: list[str] = []
@@ -152,7 +152,7 @@ def bug_tickets(
         blocks.append(
             context(f"_{hidden} more linked ticket{'s' if hidden != 1 else ''} not shown_")
         )
-    text = f"{bug.key}: {open_tickets} open of {total_tickets} linked tickets"
+    text = f"{escape(bug.key)}: {open_tickets} open of {total_tickets} linked tickets"
     return fallback(text), blocks
 
 
@@ -163,4 +163,4 @@ def unknown_bug(key: str) -> tuple[str, list[Block]]:
         f":mag: No ticket has been linked to {shown}, so there is nothing to list. "
         "`/support bugs` shows the bugs that have tickets."
     )
-    return fallback(f"No tickets linked to {key[:40]}"), [section(text)]
+    return fallback(f"No tickets linked to {shown}"), [section(text)]

@@ -61,12 +61,19 @@ def _state(bug: BugView) -> str:
 
 
 def _plain_state(bug: BugView) -> str:
+    """The bug's state without formatting (escape it for Slack)."""
     parts = [bug.status or "unknown status"]
     if bug.resolution:
         parts.append(f"resolution {bug.resolution}")
     if bug.fix_versions:
         parts.append(f"fix version {', '.join(bug.fix_versions)}")
     return ", ".join(parts)
+
+
+def _plain_head(bug: BugView) -> str:
+    """`SUP-1: Checkout fails (To Do)`, escaped, for a notification."""
+    status = escape(bug.status or "unknown status")
+    return f"{escape(bug.key)}: {escape(bug.summary)} ({status})"
 
 
 def _bug_buttons(bug: BugView) -> Block:
@@ -84,7 +91,7 @@ def filed(bug: BugView, user_id: str) -> tuple[str, list[Block]]:
         f":beetle: <@{user_id}> filed {_key_link(bug)} *{escape(bug.summary)}*\n"
         f"Status: {_state(bug)}. Everyone linked hears when it is fixed."
     )
-    text = f"Filed {bug.key}: {bug.summary} ({bug.status or 'unknown status'})"
+    text = f"Filed {_plain_head(bug)}"
     return fallback(text), [section(line), _bug_buttons(bug)]
 
 
@@ -94,14 +101,14 @@ def linked(bug: BugView, user_id: str) -> tuple[str, list[Block]]:
         f":link: <@{user_id}> linked this ticket to {_key_link(bug)} *{escape(bug.summary)}*\n"
         f"Status: {_state(bug)}. Everyone linked hears when it is fixed."
     )
-    text = f"Linked to {bug.key}: {bug.summary} ({bug.status or 'unknown status'})"
+    text = f"Linked to {_plain_head(bug)}"
     return fallback(text), [section(line), _bug_buttons(bug)]
 
 
 def unlinked(key: str, url: str | None, user_id: str) -> tuple[str, list[Block]]:
     """The thread reply when the ticket is unlinked from a bug."""
     shown = _key_link(BugView(key=key, url=url))
-    return fallback(f"Unlinked from {key}"), [
+    return fallback(f"Unlinked from {escape(key)}"), [
         context(f":heavy_multiplication_x: <@{user_id}> unlinked this ticket from {shown}.")
     ]
 
@@ -143,14 +150,14 @@ def transition_dm(
     if kind == "closed":
         head = f":white_check_mark: {_key_link(bug)} *{escape(bug.summary)}* is done: {_state(bug)}"
         tail = f"{count} waiting on it:"
-        text = f"{bug.key} is done ({_plain_state(bug)}): {count} waiting on it"
+        text = f"{escape(bug.key)} is done ({escape(_plain_state(bug))}): {count} waiting on it"
     else:
         head = (
             f":leftwards_arrow_with_hook: {_key_link(bug)} *{escape(bug.summary)}* "
             f"was reopened: now {_state(bug)}"
         )
         tail = f"{count} linked to it:"
-        text = f"{bug.key} was reopened: {count} linked to it"
+        text = f"{escape(bug.key)} was reopened: {count} linked to it"
     blocks: list[Block] = [section(f"{head}\n{tail}")]
     lines: list[str] = []
     size = 0
@@ -172,8 +179,8 @@ def transition_dm(
 def filing_accepted(project: str, summary: str) -> str:
     """Told at once when the modal closes."""
     return (
-        f":hourglass_flowing_sand: Filing “{cut(summary, 120)}” in Jira {project}… "
-        "this thread gets the link."
+        f":hourglass_flowing_sand: Filing “{escape(cut(summary, 120))}” in Jira "
+        f"{escape(project)}… this thread gets the link."
     )
 
 
@@ -181,7 +188,7 @@ def filing_delayed(error: str, wait_seconds: float) -> str:
     """Told once when Jira is down or busy: the filing is kept and retried."""
     when = f"in about {int(wait_seconds)} s" if wait_seconds < 120 else "automatically"
     return (
-        f":warning: Jira did not take the bug yet ({error}). It is saved and will be filed "
+        f":warning: Jira did not take the bug yet ({escape(error)}). It is saved and will be filed "
         f"{when}; this thread gets the link when it is."
     )
 
@@ -189,20 +196,24 @@ def filing_delayed(error: str, wait_seconds: float) -> str:
 def filing_refused(error: str, *, gave_up: bool) -> str:
     """Told when Jira refuses the bug (field errors) or it could not be filed for too long."""
     if gave_up:
-        return f":x: Gave up filing the bug: {error}. Try *File bug* again later."
+        return f":x: Gave up filing the bug: {escape(error)}. Try *File bug* again later."
     return (
-        f":x: Jira refused the bug — {error}. Fix that and use *File bug* again: "
+        f":x: Jira refused the bug — {escape(error)}. Fix that and use *File bug* again: "
         "the form keeps what you typed."
     )
 
 
 def link_delayed(key: str, error: str) -> str:
     """Told once when a link waits for Jira."""
-    return f":warning: Could not reach Jira to link {key} yet ({error}); it will be retried."
+    return (
+        f":warning: Could not reach Jira to link {escape(key)} yet ({escape(error)}); "
+        "it will be retried."
+    )
 
 
 def link_refused(key: str, error: str, *, filed: bool) -> str:
     """Told when a link cannot be made."""
+    key, error = escape(key), escape(error)
     if filed:
         return f":x: {key} was filed, but Jira did not take its links to this ticket: {error}."
     return f":x: Could not link this ticket to {key}: {error}."

@@ -25,7 +25,7 @@ from bot.render.blocks import (
     header,
     section,
 )
-from bot.render.times import span, stamp
+from bot.render.times import slack_span, slack_time
 from bot.rotations.models import Rotation, ShiftAssignment
 from bot.rotations.render.rosters import seat_list
 from bot.rotations.render.shifts import seat_buttons
@@ -58,7 +58,7 @@ def _lead(data: HomeData) -> list[Block]:
     blocks.append(header("Today's shifts"))
     if data.today:
         lines = [
-            f"• {span(v.shift.starts_at, v.shift.ends_at, data.tz)}: "
+            f"• {slack_span(v.shift.starts_at, v.shift.ends_at, data.tz)}: "
             f"{seat_list(v, attendance=True)}"
             for v in data.today
         ]
@@ -75,7 +75,7 @@ def _lead(data: HomeData) -> list[Block]:
                 outcome += ", checked in late"
             lines.append(
                 f"• <@{who}> missed *{escape(rotation.name)}* "
-                f"{span(seat.starts_at, seat.ends_at, data.tz)} — {outcome}"
+                f"{slack_span(seat.starts_at, seat.ends_at, data.tz)} — {outcome}"
             )
         blocks.append(section("\n".join(lines)))
     else:
@@ -92,7 +92,7 @@ def _engineer(data: HomeData) -> list[Block]:
         state = label(seat, data.now)
         on_now = " — *on now*" if seat.starts_at <= data.now else ""
         block = section(
-            f"*{escape(rotation.name)}* {span(seat.starts_at, seat.ends_at, data.tz)}"
+            f"*{escape(rotation.name)}* {slack_span(seat.starts_at, seat.ends_at, data.tz)}"
             f"{on_now}\n_{state}_ · shift #{seat.shift_id}"
         )
         blocks.append(block)
@@ -101,7 +101,6 @@ def _engineer(data: HomeData) -> list[Block]:
             blocks.append(actions(*seat_buttons(seat, window_open=window_open)))
         elif window_open:
             blocks.append(actions(*seat_buttons(seat, window_open=True)[:1]))
-    blocks.append(context(f"Times in {escape(data.tz)}."))
     return blocks
 
 
@@ -145,5 +144,5 @@ def render_home(data: HomeData) -> dict[str, Any]:
         )
     blocks.append(divider())
     blocks.append(actions(button("Refresh", Action.HOME_REFRESH)))
-    blocks.append(context(f"Updated {stamp(data.now)}"))
+    blocks.append(context(f"Updated {slack_time(data.now, tz=data.tz)}"))
     return {"type": "home", "blocks": fit_blocks(blocks, SURFACE_BLOCKS)}

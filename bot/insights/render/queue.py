@@ -16,7 +16,7 @@ from bot.render.blocks import (
     header,
     section,
 )
-from bot.render.times import relative, stamp
+from bot.render.times import relative, slack_time
 from bot.rotations.roster import OnShift
 
 LEVEL_ICON = {"breached": ":rotating_light:", "at_risk": ":warning:", "ok": ":white_circle:"}
@@ -108,12 +108,12 @@ def render_queue(queue: Queue, now: datetime) -> tuple[str, list[Block]]:
     blocks = [header(title), *queue_blocks(queue, now), divider()]
     blocks.append(
         context(
-            f"As of {stamp(now)}. Filter with a #channel, `group:<name>` or "
+            f"As of {slack_time(now)}. Filter with a #channel, `group:<name>` or "
             "`priority:<level>`; add `public` to post it in the channel."
         )
     )
     text = (
-        f"{title}: {queue.open} open, {queue.unassigned} unassigned, "
+        f"{escape(title)}: {queue.open} open, {queue.unassigned} unassigned, "
         f"{queue.breached} breaching SLA, {queue.at_risk} at risk"
     )
     return fallback(text), fit_blocks(blocks)

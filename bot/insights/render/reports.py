@@ -19,7 +19,7 @@ from bot.render.blocks import (
     header,
     section,
 )
-from bot.render.times import day, duration, local, until
+from bot.render.times import day, duration, local, slack_day, slack_time, until
 from bot.sla.targets import Attainment
 
 if TYPE_CHECKING:
@@ -196,12 +196,12 @@ def digest_settings(
     lines = [f"The weekly digest is {state}: {schedule_line(config)}."]
     if config.enabled and config.channel and next_at is not None:
         lines.append(
-            f"Next one: {day(next_at, config.timezone)}, {local(next_at, config.timezone):%H:%M %Z}"
-            f" ({until(next_at, now)}), covering the 7 days before."
+            f"Next one: {slack_time(next_at, tz=config.timezone)} ({until(next_at, now)}), "
+            "covering the 7 days before."
         )
     for run in runs:
         what = "sent" if run.status == "sent" else f"skipped ({escape(run.detail or '')})"
-        lines.append(f"• {day(run.fire_at, config.timezone)}: {what}")
+        lines.append(f"• {slack_day(run.fire_at, config.timezone)}: {what}")
     if changed and config.channel:
         lines.append(f"_Make sure the bot is a member of <#{config.channel}>._")
     blocks = [

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.ids import Action
 from bot.render.blocks import Message, actions, button, context, escape, fallback, section
-from bot.render.times import clock, span, span_also
+from bot.render.times import slack_clock, slack_span, slack_span_also
 from bot.rotations.models import Rotation, ShiftAssignment, ShiftOffer
 
 
@@ -15,7 +15,7 @@ def _name(rotation: Rotation) -> str:
 
 
 def _both(seat: ShiftAssignment, tz: str, rotation: Rotation) -> str:
-    return span_also(seat.starts_at, seat.ends_at, tz, rotation.timezone)
+    return slack_span_also(seat.starts_at, seat.ends_at, tz, rotation.timezone)
 
 
 def ask(rotation: Rotation, offer: ShiftOffer, seat: ShiftAssignment, tz: str) -> Message:
@@ -73,14 +73,14 @@ def covered(rotation: Rotation, offer: ShiftOffer, seat: ShiftAssignment, taker:
     """To the leads: a backup covers a no-show."""
     text = (
         f":white_check_mark: <@{taker}> is covering <@{offer.from_user}>'s {_name(rotation)} "
-        f"shift ({span(seat.starts_at, seat.ends_at, rotation.timezone)})."
+        f"shift ({slack_span(seat.starts_at, seat.ends_at, rotation.timezone)})."
     )
     return fallback(text), [section(text)]
 
 
 def unanswered(rotation: Rotation, offer: ShiftOffer, seat: ShiftAssignment) -> Message:
     """To the leads: nobody took an offered seat in time (or nobody could)."""
-    when = span(seat.starts_at, seat.ends_at, rotation.timezone)
+    when = slack_span(seat.starts_at, seat.ends_at, rotation.timezone)
     if offer.kind == "cover":
         text = (
             f":rotating_light: Nobody has accepted to cover <@{offer.from_user}>'s "
@@ -112,7 +112,7 @@ def no_show_for_leads(
     rotation: Rotation, seat: ShiftAssignment, asked: str | None, now: datetime
 ) -> Message:
     """To the leads: someone did not check in; whom we asked to cover."""
-    when = span(seat.starts_at, seat.ends_at, rotation.timezone)
+    when = slack_span(seat.starts_at, seat.ends_at, rotation.timezone)
     text = f":rotating_light: <@{seat.user_id}> did not check in for {_name(rotation)} ({when})."
     if now >= seat.ends_at:
         follow = "The shift is over, so no cover was requested."
@@ -141,6 +141,6 @@ def late_for_leads(rotation: Rotation, seat: ShiftAssignment, now: datetime) -> 
     """To the leads: a no-show checked in after all."""
     text = (
         f":hourglass: <@{seat.user_id}> checked in late for {_name(rotation)} at "
-        f"{clock(now, rotation.timezone)}; the cover request is withdrawn."
+        f"{slack_clock(now, rotation.timezone)}; the cover request is withdrawn."
     )
     return fallback(text), [section(text)]

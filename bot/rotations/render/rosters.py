@@ -16,7 +16,7 @@ from bot.render.blocks import (
     header,
     section,
 )
-from bot.render.times import minutes_text, span, stamp
+from bot.render.times import minutes_text, slack_span, slack_time
 from bot.rotations.models import OutOfOffice, Rotation, ShiftAssignment
 from bot.rotations.roster import OnShift, Report, RotationView, ShiftView, Tally
 
@@ -73,7 +73,7 @@ def rotation_list(rotations: Sequence[Rotation]) -> Message:
         f"{r.people_per_shift} per shift, posts in <#{r.channel}>"
         for r in rotations
     ]
-    return fallback("Rotations: " + ", ".join(r.name for r in rotations)), fit_blocks(
+    return fallback("Rotations: " + ", ".join(escape(r.name) for r in rotations)), fit_blocks(
         [header("Rotations"), *_sections(lines)]
     )
 
@@ -94,7 +94,7 @@ def rotation_saved(
         head = f"Rotation *{escape(rotation.name)}* saved; nothing changed."
     tz = rotation.timezone
     lines = [
-        f"• {span(v.shift.starts_at, v.shift.ends_at, tz)}: {seat_list(v, attendance=False)}"
+        f"• {slack_span(v.shift.starts_at, v.shift.ends_at, tz)}: {seat_list(v, attendance=False)}"
         for v in view.upcoming[:10]
     ]
     blocks = [section(head), *(_sections(["*Next shifts*", *lines]) if lines else [])]
@@ -119,32 +119,32 @@ def rotation_view(view: RotationView) -> Message:
     tz = rotation.timezone
     blocks: list[Block] = [
         header(f"{rotation.name} ({rotation.status})"),
-        context(f"{_pattern(rotation)} · times in {escape(tz)} · posts in <#{rotation.channel}>"),
+        context(f"{_pattern(rotation)} ({escape(tz)}) · posts in <#{rotation.channel}>"),
     ]
     now_lines = [
-        f"*On now* ({span(v.shift.starts_at, v.shift.ends_at, tz)}): "
+        f"*On now* ({slack_span(v.shift.starts_at, v.shift.ends_at, tz)}): "
         f"{seat_list(v, attendance=True)}"
         for v in view.now
     ] or ["*On now*: nobody"]
     if view.upcoming:
         nxt = view.upcoming[0]
-        when = span(nxt.shift.starts_at, nxt.shift.ends_at, tz)
+        when = slack_span(nxt.shift.starts_at, nxt.shift.ends_at, tz)
         now_lines.append(f"*Next* ({when}): {seat_list(nxt, attendance=False)}")
     blocks += _sections(now_lines)
     upcoming = [
-        f"• #{v.shift.id} {span(v.shift.starts_at, v.shift.ends_at, tz)}: "
+        f"• #{v.shift.id} {slack_span(v.shift.starts_at, v.shift.ends_at, tz)}: "
         f"{seat_list(v, attendance=False)}"
         for v in view.upcoming
     ]
     if upcoming:
         blocks += _sections(["*Upcoming*", *upcoming])
     recent = [
-        f"• {span(v.shift.starts_at, v.shift.ends_at, tz)}: {seat_list(v, attendance=True)}"
+        f"• {slack_span(v.shift.starts_at, v.shift.ends_at, tz)}: {seat_list(v, attendance=True)}"
         for v in view.recent
     ]
     if recent:
         blocks += _sections(["*Recent attendance*", *recent])
-    return fallback(f"{rotation.name}: " + " ".join(now_lines)), fit_blocks(blocks)
+    return fallback(f"{escape(rotation.name)}: " + " ".join(now_lines)), fit_blocks(blocks)
 
 
 def overview(views: Sequence[OnShift]) -> Message:
@@ -158,7 +158,7 @@ def overview(views: Sequence[OnShift]) -> Message:
         now = "; ".join(seat_list(v, attendance=True) for v in view.now) or "nobody"
         nxt = (
             f"{seat_list(view.next, attendance=False)} "
-            f"({span(view.next.shift.starts_at, view.next.shift.ends_at, tz)})"
+            f"({slack_span(view.next.shift.starts_at, view.next.shift.ends_at, tz)})"
             if view.next
             else "nothing planned"
         )
@@ -180,14 +180,12 @@ def my_shifts(seats: Sequence[tuple[ShiftAssignment, Rotation]], tz: str, now: d
     for seat, rotation in seats:
         current = " — *on now*" if seat.starts_at <= now else ""
         state = "" if seat.state == "scheduled" else f" ({seat.state.replace('_', ' ')})"
-        lines.append(
-            f"• #{seat.shift_id} *{escape(rotation.name)}* {span(seat.starts_at, seat.ends_at, tz)}"
-            f"{state}{current}"
-        )
+        when = slack_span(seat.starts_at, seat.ends_at, tz)
+        lines.append(f"• #{seat.shift_id} *{escape(rotation.name)}* {when}{state}{current}")
     blocks = [
         header("Your shifts"),
         *_sections(lines),
-        context(f"Times in {escape(tz)}. `/support swap <#>` offers one to colleagues."),
+        context("Times are in your time zone. `/support swap <#>` offers one to colleagues."),
     ]
     return fallback("Your shifts: " + " ".join(lines)), fit_blocks(blocks)
 
@@ -202,7 +200,7 @@ def _tally(name: str, tally: Tally) -> str:
 def noshow_report(report: Report, team_names: dict[str, str]) -> Message:
     """No-shows and late check-ins per person and per team, with rates."""
     scope = f"*{escape(report.rotation.name)}*" if report.rotation else "all rotations"
-    title = f"No-shows in {scope}, {stamp(report.since)} – {stamp(report.until)}"
+    title = f"No-shows in {scope}, {slack_time(report.since)} – {slack_time(report.until)}"
     people = sorted(report.people.items(), key=lambda kv: (-kv[1].no_shows, -kv[1].late, kv[0]))
     person_lines = [_tally(f"<@{user}>", t) for user, t in people if t.shifts]
     team_lines = [
@@ -225,9 +223,11 @@ def ooo_added(
 ) -> Message:
     """After `/support ooo add`: the range, and what happened to shifts in it."""
     lines = [f":palm_tree: Out of office #{entry.id} recorded: {_days(entry)}."]
-    lines += [f"• handed on: shift #{s.shift_id} {span(s.starts_at, s.ends_at, tz)}" for s in moved]
     lines += [
-        f"• nobody else is free for shift #{s.shift_id} {span(s.starts_at, s.ends_at, tz)}: "
+        f"• handed on: shift #{s.shift_id} {slack_span(s.starts_at, s.ends_at, tz)}" for s in moved
+    ]
+    lines += [
+        f"• nobody else is free for shift #{s.shift_id} {slack_span(s.starts_at, s.ends_at, tz)}: "
         f"`/support swap {s.shift_id}` or ask your lead"
         for s in kept
     ]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.ids import Action
 from bot.render.blocks import Block, Message, actions, button, context, escape, fallback, section
-from bot.render.times import clock, span, until
+from bot.render.times import slack_clock, slack_span, span, until
 from bot.rotations.models import Rotation, ShiftAssignment
 
 
@@ -16,13 +16,12 @@ def _name(rotation: Rotation) -> str:
 
 
 def _times(seat: ShiftAssignment, rotation: Rotation, tz: str) -> list[str]:
-    rotation_time = span(seat.starts_at, seat.ends_at, rotation.timezone)
+    """When, in the reader's own time zone; and on the rotation's clock when that differs."""
+    when = [f"*When*\n{slack_span(seat.starts_at, seat.ends_at, tz)}"]
     if tz == rotation.timezone:
-        return [f"*When* ({escape(tz)})\n{rotation_time}"]
-    return [
-        f"*Your time* ({escape(tz)})\n{span(seat.starts_at, seat.ends_at, tz)}",
-        f"*Rotation time* ({escape(rotation.timezone)})\n{rotation_time}",
-    ]
+        return when
+    rotation_time = span(seat.starts_at, seat.ends_at, rotation.timezone)
+    return [*when, f"*Rotation time* ({escape(rotation.timezone)})\n{rotation_time}"]
 
 
 def reminder(
@@ -31,15 +30,15 @@ def reminder(
     """The reminder DM: the shift in the holder's time zone and the rotation's, and buttons."""
     head = f":alarm_clock: Your {_name(rotation)} shift starts {until(seat.starts_at, now)}."
     window = (
-        f"Check in between {clock(seat.window_opens_at, tz)} and "
-        f"{clock(seat.window_closes_at, tz)} with the button or `/support checkin`."
+        f"Check in between {slack_clock(seat.window_opens_at, tz)} and "
+        f"{slack_clock(seat.window_closes_at, tz)} with the button or `/support checkin`."
     )
     blocks = [
         section(head, fields=_times(seat, rotation, tz)),
         context(window + f" Shift #{seat.shift_id}."),
         actions(*seat_buttons(seat, window_open=window_open)),
     ]
-    plain = f"{head} {span(seat.starts_at, seat.ends_at, tz)}. {window}"
+    plain = f"{head} {slack_span(seat.starts_at, seat.ends_at, tz)}. {window}"
     return fallback(plain), blocks
 
 
@@ -72,12 +71,12 @@ def on_now(
     """The channel post at shift start: who is on now, and who is next."""
     head = (
         f":large_green_circle: On {_name(rotation)} now "
-        f"({span(start, end, rotation.timezone)}): {_people(holders)}"
+        f"({slack_span(start, end, rotation.timezone)}): {_people(holders)}"
     )
     lines = [head]
     if following is not None:
         nstart, nend, nholders = following
-        lines.append(f"Next: {_people(nholders)}, {span(nstart, nend, rotation.timezone)}")
+        lines.append(f"Next: {_people(nholders)}, {slack_span(nstart, nend, rotation.timezone)}")
     return fallback(" · ".join(lines)), [section("\n".join(lines))]
 
 
@@ -95,14 +94,14 @@ def assigned(
         section(head, fields=_times(seat, rotation, tz)),
         actions(button("Can't make it", Action.SHIFT_CANT_MAKE_IT, value=str(seat.id))),
     ]
-    return fallback(f"{head} {span(seat.starts_at, seat.ends_at, tz)}"), blocks
+    return fallback(f"{head} {slack_span(seat.starts_at, seat.ends_at, tz)}"), blocks
 
 
 def unfilled(rotation: Rotation, start: datetime, end: datetime) -> Message:
     """To the leads: a seat nobody could take (everyone away or busy)."""
     text = (
         f":warning: Nobody is free for a {_name(rotation)} shift "
-        f"({span(start, end, rotation.timezone)}). It stays open until someone is; "
+        f"({slack_span(start, end, rotation.timezone)}). It stays open until someone is; "
         "please find someone."
     )
     return fallback(text), [section(text)]

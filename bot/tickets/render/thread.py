@@ -31,7 +31,13 @@ STATUS_ICONS = {
     "closed": ":lock:",
     "deleted": ":wastebasket:",
 }
-PRIORITY_ICONS = {"urgent": ":red_circle:", "high": ":large_orange_circle:"}
+# Priorities use other shapes than statuses, so "open" and "high" never look alike.
+PRIORITY_ICONS = {
+    "urgent": ":bangbang:",
+    "high": ":exclamation:",
+    "normal": ":small_blue_diamond:",
+    "low": ":small_orange_diamond:",
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class TicketView:
     priority: str | None
     requester: str | None
     requester_email: str | None
+    requester_phone: str | None
     organization: str | None
     assignee: str | None
     group: str | None
@@ -73,8 +80,9 @@ def root_message(view: TicketView) -> tuple[str, list[Block]]:
     requester = escape(view.requester or "unknown")
     if view.organization:
         requester += f" ({escape(view.organization)})"
-    if view.requester_email:
-        requester += f"\n{escape(view.requester_email)}"
+    contact = [escape(c) for c in (view.requester_email, view.requester_phone) if c]
+    if contact:
+        requester += "\n" + " · ".join(contact)
     priority = view.priority or "none"
     fields = [
         f"*Requester*\n{requester}",
@@ -106,7 +114,7 @@ def root_message(view: TicketView) -> tuple[str, list[Block]]:
     if buttons:
         blocks.append(actions(*buttons))
     blocks.append(context(f"Mirrored by supportbot · last change {slack_time(view.updated_at)}"))
-    text = f"{label(view)}: {view.subject or '(no subject)'} [{status}]"
+    text = f"{escape(label(view))}: {escape(view.subject or '(no subject)')} [{escape(status)}]"
     return fallback(text), fit_blocks(blocks)
 
 
@@ -123,23 +131,39 @@ def comment_reply(
     if len(text) > COMMENT_LIMIT:
         blocks.append(context(f"Cut to fit Slack: {_link(url, 'read the whole comment')}"))
     note = "" if public else " (internal)"
-    return fallback(f"{author or 'Someone'}{note}: {cut(text, 200)}"), blocks
+    return fallback(f"{escape(author or 'Someone')}{note}: {escape(cut(text, 200))}"), blocks
 
 
-FIELD_NAMES = {"status": "Status", "priority": "Priority", "assignee": "Assignee", "group": "Group"}
+@dataclass(frozen=True)
+class Change:
+    """One field an update changed: status, priority, assignee or group (names resolved)."""
+
+    field: str
+    old: str | None
+    new: str | None
 
 
-def change_reply(
-    *, field: str, old: str | None, new: str | None, actor: str | None
-) -> tuple[str, list[Block]]:
-    """One line for a status, priority, assignee or group change."""
-    name = FIELD_NAMES.get(field, field.title())
-    before = escape(old) if old else "_none_"
-    after = escape(new) if new else "_none_"
-    by = f" by {escape(actor)}" if actor else ""
-    icon = STATUS_ICONS.get(new or "", ":arrow_right:") if field == "status" else ":arrow_right:"
-    line = f"{icon} {name}: {before} → *{after}*{by}"
-    return fallback(f"{name}: {old or 'none'} → {new or 'none'}"), [context(line)]
+def _change(change: Change, *, marked: bool) -> str:
+    """`status open → *pending*` (mrkdwn, with its icon) or `status open → pending` (plain);
+    assignee and group show only whom or where the ticket went."""
+    new = escape(change.new) if change.new else "none"
+    if change.field not in ("status", "priority"):
+        return f"{change.field} → {f'*{new}*' if marked else new}"
+    before = f"{escape(change.old)} " if change.old else ""
+    if not marked:
+        return f"{change.field} {before}→ {new}"
+    icons = STATUS_ICONS if change.field == "status" else PRIORITY_ICONS
+    icon = f"{icons[change.new]} " if change.new in icons else ""
+    return f"{icon}{change.field} {before}→ *{new}*"
+
+
+def changes_reply(*, changes: list[Change], actor: str | None) -> tuple[str, list[Block]]:
+    """One reply for everything one helpdesk update changed, naming who made it:
+    `Ada Lovelace: status open → pending · assignee → Bob · group → Billing`."""
+    who = escape(actor) if actor else "Someone"
+    line = f"*{who}*: " + " · ".join(_change(c, marked=True) for c in changes)
+    text = f"{who}: " + " · ".join(_change(c, marked=False) for c in changes)
+    return fallback(text), [context(line)]
 
 
 def cross_link(view: TicketView, *, thread_channel: str) -> tuple[str, list[Block]]:
@@ -149,7 +173,7 @@ def cross_link(view: TicketView, *, thread_channel: str) -> tuple[str, list[Bloc
         f"*{escape(view.subject or '')}* is now routed here. Its thread stays in "
         f"<#{thread_channel}>: <{{permalink}}|open the thread>."
     )
-    return fallback(f"{label(view)} is now routed here (thread in another channel)"), [
+    return fallback(f"{escape(label(view))} is now routed here (thread in another channel)"), [
         section(line)
     ]
 

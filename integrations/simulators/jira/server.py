@@ -266,6 +266,13 @@ class JiraSimulator(JiraMeta, JiraRest, JiraIssues, JiraSearch, SimulatorServer)
             self.catalog.projects[project.upper()].versions[ident] = name
             return ident
 
+    def add_resolution(self, name: str) -> str:
+        """Add a resolution (as a Jira admin can); returns its id."""
+        with self.lock:
+            ident = str(10004 + len(self.catalog.resolutions))
+            self.catalog.resolutions[ident] = name
+            return ident
+
     def set_required_fields(self, project: str, fields: Iterable[str]) -> None:
         """Make fields (e.g. `components`, `priority`) required on a project's create screen."""
         with self.lock:

@@ -186,9 +186,12 @@ def post_ephemeral(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
     entry = state.record_ephemeral(
         channel["id"], user, text=text, blocks=blocks, thread_ts=thread_ts, source="chat"
     )
+    body = {"message_ts": entry["ts"]}
     if blocks and not text:
+        body["warning"] = MISSING_TEXT_WARNING
+        body["response_metadata"] = {"warnings": [MISSING_TEXT_WARNING]}
         state.warn(MISSING_TEXT_WARNING, method="chat.postEphemeral", channel=channel["id"])
-    return {"message_ts": entry["ts"]}
+    return body
 
 
 def get_permalink(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:

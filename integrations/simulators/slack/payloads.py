@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from integrations.simulators.slack import blockkit
 from integrations.simulators.slack.state import SlackFault
 
 MAX_TEXT = 40_000
@@ -76,6 +77,7 @@ def validate_blocks(value: Any, *, limit: int = MAX_MESSAGE_BLOCKS) -> list[dict
         for i, block in enumerate(blocks)
         if (reason := block_problem(block)) is not None
     ]
+    reasons += blockkit.problems(blocks, "/blocks")
     if reasons:
         raise _invalid("invalid_blocks", reasons)
     return blocks
@@ -118,6 +120,7 @@ def validate_view(value: Any, *, kinds: tuple[str, ...] = ("modal",)) -> dict[st
             problem = block_problem(block) if isinstance(block, dict) else "must be an object"
             if problem is not None:
                 reasons.append(f"[ERROR] {problem} [json-pointer:/view/blocks/{i}]")
+        reasons += blockkit.problems(blocks, "/view/blocks")
     if not reasons:
         try:
             View(**view).to_dict()

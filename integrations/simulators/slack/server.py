@@ -374,6 +374,8 @@ class SlackSimulator(SlackInspection, SimulatorServer):
         text = str(body.get("text") or "")
         blocks = body.get("blocks")
         with self.lock:
+            if blocks and not text:
+                self.state.warn("missing_text_in_blocks", method="ack", channel=channel_id)
             if body.get("response_type") == "in_channel":
                 self.state.store_message(
                     channel_id, user=self.state.bot_user_id, text=text, blocks=blocks

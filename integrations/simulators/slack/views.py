@@ -295,6 +295,8 @@ def use_response_url(state: SlackState, key: str, payload: Any) -> tuple[int, di
         return 400, {"ok": False, "error": "msg_too_long"}
     entry["uses"] += 1
     entry["posted"].append(copy.deepcopy(payload))
+    if blocks and not text and not delete:
+        state.warn("missing_text_in_blocks", method="response_url", channel=entry["channel"])
     _deliver(state, entry, payload, text, blocks, delete)
     return 200, {"ok": True}
 

@@ -119,8 +119,9 @@ def test_the_alert_reply_says_what_is_due_when_and_for_whom() -> None:
     text, blocks = render.alert_reply(
         [render.AlertLine(FR, R, due)], T0 + timedelta(hours=3, minutes=5), render.Who(("U1",))
     )
-    assert text == ":warning: First response at risk: due 13:00 UTC (in 55 min) — <@U1>"
-    assert "<!date^" in blocks[0]["text"]["text"]
+    when = f"<!date^{int(due.timestamp())}^{{date_short_pretty}} {{time}}|Mon 5 Jan 13:00 UTC>"
+    assert text == f":warning: First response at risk: due {when} (in 55 min) — <@U1>"
+    assert blocks[0]["text"]["text"] == text  # each reader sees the time in their own zone
     text, _ = render.alert_reply(
         [render.AlertLine(RES, B, due)], due + timedelta(hours=2), render.Who(name="<Ada>")
     )

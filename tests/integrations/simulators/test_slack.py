@@ -250,6 +250,7 @@ def test_block_kit_and_length_limits(client: WebClient) -> None:
     assert client.chat_postMessage(channel="C1", text="x", blocks=[SECTION] * 50)["ok"]
 
 
+@pytest.mark.slack_warnings
 def test_blocks_without_fallback_text_are_flagged(sim: SlackSimulator, client: WebClient) -> None:
     with pytest.warns(UserWarning):
         answer = client.chat_postMessage(channel="C1", blocks=[SECTION])
