@@ -117,7 +117,8 @@ def slack_event(
 
 
 def _thread_reply(session: Session, message: dict[str, object], now: datetime) -> str | None:
-    """A person's reply in a ticket thread goes to the ticket when the channel opted in."""
+    """A person's reply in a ticket thread is noted as their work on the ticket, and goes to
+    the ticket when the channel opted in."""
     if message.get("subtype") or message.get("bot_id") or not message.get("user"):
         return "not a person's message"
     ts, thread_ts = str(message.get("ts", "")), str(message.get("thread_ts") or "")
@@ -125,11 +126,13 @@ def _thread_reply(session: Session, message: dict[str, object], now: datetime) -
         return "not a thread reply"
     channel = str(message.get("channel", ""))
     posted_at = datetime.fromtimestamp(float(ts), UTC)
-    if not notes.syncs(session, channel, posted_at):
-        return "reply sync is off in this channel"
     ticket = threads.thread_ticket(session, channel, thread_ts)
     if ticket is None:
         return "not a ticket thread"
+    # Who worked on which ticket, for the hand-off at the end of their shift.
+    threads.touch(session, ticket, str(message["user"]), "reply", ts, posted_at)
+    if not notes.syncs(session, channel, posted_at):
+        return "reply sync is off in this channel"
     try:
         notes.request_note(
             session,

@@ -24,6 +24,7 @@ class Shortcut(StrEnum):
     SEND_TO_TICKET = "send_to_ticket"
     FILE_BUG = "file_bug"
     LINK_BUG = "link_bug"
+    ASK_ENGINEER = "ask_engineer"
 
 
 class Action(StrEnum):
@@ -39,6 +40,9 @@ class Action(StrEnum):
     BUG_UNLINK = "bug_unlink"
     BUG_OPEN = "bug_open"
     BUG_SEARCH = "bug_search"
+    QUESTION_ASK = "question_ask"
+    QUESTION_TAKE = "question_take"
+    HANDOFF_OPEN = "handoff_open"
 
 
 class View(StrEnum):
@@ -47,6 +51,8 @@ class View(StrEnum):
     ROTATION_FORM = "rotation_form"
     BUG_FILE_FORM = "bug_file_form"
     BUG_LINK_FORM = "bug_link_form"
+    QUESTION_FORM = "question_form"
+    HANDOFF_FORM = "handoff_form"
 
 
 class RotationField(StrEnum):
@@ -69,6 +75,10 @@ class RotationField(StrEnum):
     LEADS = "rotation_leads"
     LEAD_GROUPS = "rotation_lead_groups"
     HOLIDAYS = "rotation_holidays"
+    AREAS = "rotation_areas"
+    ESCALATION = "rotation_escalation"
+    USERGROUP = "rotation_usergroup"
+    TOPIC = "rotation_topic"
 
 
 class BugField(StrEnum):
@@ -84,3 +94,11 @@ class BugField(StrEnum):
     MESSAGES = "bug_messages"
     PICK = "bug_pick"
     UNLINK = "bug_unlink_keys"
+
+
+class QuestionField(StrEnum):
+    """Block ids (and action ids) of the Ask an engineer and Hand off modals' inputs."""
+
+    AREA = "question_area"
+    TEXT = "question_text"
+    HANDOFF_NOTE = "handoff_note"

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import inbox, outbox
+from bot import inbox, outbox, people
 from bot.db import Pressure, make_engine, session_factory, transaction
 from bot.settings import Settings
 from bot.tickets import welcome
@@ -317,6 +317,10 @@ def refresh_directory(settings: Settings, factory: sessionmaker[Session]) -> dic
     """Read every user group and user from Slack into the cache (for `rotations apply`)."""
     client = make_web_client(settings.secret("slack_bot_token"), settings.slack_api_url)
     now = utcnow()
+    scopes = str(client.auth_test().headers.get("x-oauth-scopes") or "")
+    if scopes:
+        with transaction(factory) as session:
+            people.remember_scopes(session, scopes.split(","), now)
     return {
         "groups": len(fetch_groups(factory, client, now)),
         "users": fetch_users(factory, client, now),

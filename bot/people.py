@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.models import SlackUser, SlackUserGroup, SlackUserGroupMember
+from bot.models import AppState, SlackUser, SlackUserGroup, SlackUserGroupMember
+
+SCOPES = "slack_scopes"
 
 
 def record_user(session: Session, info: dict[str, Any], now: datetime) -> SlackUser:
@@ -109,3 +111,19 @@ def slack_id_named(session: Session, name: str) -> str | None:
         .limit(2)
     ).all()
     return found[0] if len(found) == 1 else None
+
+
+def remember_scopes(session: Session, scopes: Iterable[str], now: datetime) -> None:
+    """Store the scopes the bot token was granted (auth.test's `x-oauth-scopes` header)."""
+    value = {"scopes": sorted({s.strip() for s in scopes if s.strip()})}
+    row = session.get(AppState, SCOPES)
+    if row is None:
+        session.add(AppState(name=SCOPES, value=value, updated_at=now))
+    elif row.value != value:
+        row.value, row.updated_at = value, now
+
+
+def granted_scopes(session: Session) -> set[str] | None:
+    """The bot token's scopes as last seen, or None before the directory was first read."""
+    row = session.get(AppState, SCOPES)
+    return set(row.value.get("scopes") or []) if row is not None else None

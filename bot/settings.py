@@ -34,6 +34,7 @@ _EXAMPLES: dict[str, str] = {
     "SUPPORT_LEADS": "U0123ABCD,U0456EFGH or S0123LEADS",
     "PRODUCT_OWNERS": "U0123ABCD or S0123PRODUCT",
     "PORT": "3000",
+    "PUBLIC_URL": "https://supportbot.acme.com",
     "TIMEZONE": "Europe/Berlin",
     "LOG_LEVEL": "INFO",
     "LOG_FORMAT": "json",
@@ -85,6 +86,8 @@ class Settings(BaseSettings):
     product_owners: Annotated[list[str], NoDecode] = Field(default_factory=list)
     show_requester_contact: bool = False
     zendesk_backfill_hours: float = Field(default=24.0, ge=0, le=24 * 90)
+    # Where people reach this server's HTTP routes (links to calendar feeds).
+    public_url: str | None = None
     host: str = "0.0.0.0"  # noqa: S104 - a server listens on all interfaces by default
     port: int = Field(default=3000, ge=1, le=65535)
     timezone: str = "UTC"
@@ -106,7 +109,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("jira_url", "zendesk_url")
+    @field_validator("jira_url", "zendesk_url", "public_url")
     @classmethod
     def _service_url(cls, value: str | None) -> str | None:
         if value in (None, ""):

@@ -1,4 +1,5 @@
-"""The FastAPI app: Slack's request URL, the helpdesk and Jira webhooks, health and metrics."""
+"""The FastAPI app: Slack's request URL, the helpdesk and Jira webhooks, calendar feeds, health
+and metrics."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from starlette.concurrency import run_in_threadpool
 
+from bot.db import reading
+from bot.rotations import calendar
 from handlers import ops
 from handlers.deps import Deps
 from handlers.limits import BodyError, BodyLimit, refuse
@@ -59,6 +62,21 @@ def build_web_app(deps: Deps, bolt: App, operations: ops.Operations) -> Any:
         return Response(content=answer.body, status_code=answer.status, headers=headers)
 
     ops.register(api, operations)
+
+    @api.get("/calendar/{name}", tags=["calendar"], response_class=Response)
+    def calendar_feed(name: str) -> Response:
+        """A private iCalendar feed of shifts; an unknown or revoked link is 404."""
+        token = name.removesuffix(".ics") if name.endswith(".ics") else ""
+        with reading(deps.factory) as session:
+            body = calendar.feed(session, token, deps.clock())
+        if body is None:
+            return Response("Not found\n", status_code=404, media_type="text/plain")
+        return Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={"Cache-Control": "private, max-age=300"},
+        )
+
     zendesk.register(api, deps)
     helpdesk.register(api, deps)
     jira.register(api, deps)

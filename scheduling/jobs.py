@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db import Pressure, transaction
 from bot.events import home_config, reactions, ticket_config
-from bot.insights import home
+from bot.insights import handoffs, home
 from bot.settings import Settings
-from bot.tickets import names
+from bot.tickets import names, questions
 from integrations import calls
 from integrations.clients import Clients
 from scheduling.bug_jobs import bug_jobs
@@ -98,11 +98,16 @@ def build_jobs(
     def release(session: Session, now: datetime) -> dict[str, Any]:
         return {"released": names.release_stale(session, now, config)}
 
+    def escalate(session: Session, now: datetime) -> dict[str, Any]:
+        return questions.escalate(session, now, default_leads=settings.support_leads)
+
     return [
         sweep_job("inbox", factory, inbox_sweep.sweep_for(settings)),
         Job("calls", pending),
         sweep_job("ticket_names", factory, release),
         sweep_job("sla", factory, sla_sweep.sweep),
+        sweep_job("questions", factory, escalate),
+        sweep_job("handoffs", factory, handoffs.sweep),
         sweep_job("digest", factory, digest_sweep.sweep_for(settings)),
         Job("zendesk_export", reconcile),
         Job("directory", refresh_directory, HOURLY),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.settings import Settings
 from integrations.clients import Clients
 from scheduling.scheduler import Job, sweep_job
-from scheduling.sweeps import rotation_directory
+from scheduling.sweeps import on_shift, rotation_directory
 from scheduling.sweeps import rotations as rotation_sweeps
 
 HOURLY = 3600.0
@@ -20,11 +20,15 @@ HOURLY = 3600.0
 def rotation_jobs(
     factory: sessionmaker[Session], clients: Clients, settings: Settings
 ) -> list[Job]:
-    """Reminders, start posts, no-shows and offers every tick; planning and teams hourly."""
+    """Reminders, start posts, no-shows, offers and the on-shift user groups and topics every
+    tick; planning and teams hourly."""
     leads = list(settings.support_leads)
 
     def refresh_teams(now: datetime) -> dict[str, Any]:
         return rotation_directory.refresh(factory, clients, now, default_leads=leads)
+
+    def sync_on_shift(now: datetime) -> dict[str, Any]:
+        return on_shift.sync(factory, clients, now, default_leads=leads)
 
     return [
         sweep_job("rotations", factory, partial(rotation_sweeps.tick, default_leads=leads)),
@@ -32,4 +36,5 @@ def rotation_jobs(
             "rotation_plan", factory, partial(rotation_sweeps.plan, default_leads=leads), HOURLY
         ),
         Job("rotation_teams", refresh_teams, HOURLY),
+        Job("on_shift_sync", sync_on_shift),
     ]

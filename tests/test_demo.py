@@ -37,6 +37,9 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
         "@cam (assignee)",  # the assignee mentioned when the bug is fixed
         "── DM with @cam",  # and told in a DM
         "*Fixed since you last looked*",  # an agent's App Home
+        "@bob is on it",  # a question taken by the engineer on shift
+        "*Hand-off: payments-oncall*",  # a hand-off to the next person
+        "@payments-now now reaches: @bea",  # the on-shift group follows the shift
         "*Support queue*",  # the queue
         "*Bugs by support load*",  # bugs by support load
         "*Support stats",  # the week in numbers

@@ -97,6 +97,7 @@ class Demo:
             jira_api_token=self.jira.api_token,
             jira_project_key="SUP",
             jira_webhook_secret=JIRA_SECRET,
+            public_url="https://supportbot.example.com",
         )
         self.runtime: Runtime = build_runtime(
             settings, clock=self.clock.now, scheduler=False, engine=engine
@@ -173,6 +174,7 @@ def chapters() -> list[Callable[[Demo], None]]:
     """The demo's chapters, in order."""
     from bot.demo.bugs import bug_life
     from bot.demo.insights import queue_and_load, weekly_digest
+    from bot.demo.oncall import engineers_on_shift
     from bot.demo.people import agents_and_assignees
     from bot.demo.rotations import support_rotation
     from bot.demo.routing import routing_and_sla
@@ -185,6 +187,7 @@ def chapters() -> list[Callable[[Demo], None]]:
         support_rotation,
         bug_life,
         agents_and_assignees,
+        engineers_on_shift,
         queue_and_load,
         weekly_digest,
     ]

@@ -128,9 +128,10 @@ def recent_no_shows(session: Session, now: datetime) -> list[tuple[ShiftAssignme
 
 
 def data_stamp(session: Session, now: datetime) -> str:
-    """A fingerprint of what Homes show: the newest row of each table they read, and the hour
-    (so "now" and "next" move on even when nothing else changes)."""
-    parts = [now.strftime("%Y%m%d%H")]
+    """A fingerprint of what Homes show: the newest row of each table they read, and the half
+    hour (so "now" and "next" move on even when nothing else changes)."""
+    # The half hour too: a shift's last 30 minutes bring its Hand off button.
+    parts = [now.strftime("%Y%m%d%H") + str(now.minute // 30)]
     for column in (
         Ticket.id,
         TicketChange.id,

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from bot.bugs.models import BugLink, BugTransition
 from bot.rotations import roster
+from bot.rotations.models import Rotation
 from bot.sla import targets
-from bot.tickets.models import Ticket
+from bot.tickets.models import EngineerQuestion, Ticket
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,20 @@ class TeamAttendance:
 
 
 @dataclass(frozen=True)
+class EngineerResponse:
+    """Questions to one rotation's engineers on shift, and how long until one took each."""
+
+    rotation: str
+    asked: int
+    times: ResponseTimes
+
+    @property
+    def waiting(self) -> int:
+        """Questions nobody has taken."""
+        return self.asked - self.times.count
+
+
+@dataclass(frozen=True)
 class Stats:
     """Every figure of one period."""
 
@@ -61,6 +76,7 @@ class Stats:
     bugs_filed: int
     bugs_closed: int
     tags: list[tuple[str, int]] = field(default_factory=list)
+    engineers: list[EngineerResponse] = field(default_factory=list)
 
     @property
     def trend(self) -> float | None:
@@ -180,6 +196,26 @@ def top_tags(
     return [(str(name), int(count)) for name, count in rows if name]
 
 
+def engineer_response(session: Session, since: datetime, until: datetime) -> list[EngineerResponse]:
+    """Per rotation, for questions asked in [since, until): median and p90 time until an
+    engineer took one, and how many are still waiting."""
+    q = EngineerQuestion
+    seconds = _seconds_between(session, q.taken_at, q.asked_at)
+    found: dict[str, list[float | None]] = {}
+    for name, value in session.execute(
+        select(Rotation.name, seconds)
+        .join(Rotation, Rotation.id == q.rotation_id)
+        .where(q.asked_at >= since, q.asked_at < until)
+    ):
+        found.setdefault(name, []).append(None if value is None else max(float(value), 0.0))
+    out = []
+    for name in sorted(found):
+        taken = sorted(v for v in found[name] if v is not None)
+        times = ResponseTimes(len(taken), percentile(taken, 0.5), percentile(taken, 0.9))
+        out.append(EngineerResponse(name, len(found[name]), times))
+    return out
+
+
 def summary(session: Session, since: datetime, until: datetime, *, tags: int = 5) -> Stats:
     """Every figure of [since, until), with the volume of the period of equal length before."""
     length: timedelta = until - since
@@ -194,4 +230,5 @@ def summary(session: Session, since: datetime, until: datetime, *, tags: int = 5
         bugs_filed=bugs_filed(session, since, until),
         bugs_closed=bugs_closed(session, since, until),
         tags=top_tags(session, since, until, limit=tags) if tags else [],
+        engineers=engineer_response(session, since, until),
     )

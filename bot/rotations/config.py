@@ -8,6 +8,7 @@ right input (a modal block, a YAML line). Nothing is written until a spec has no
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot import people
 from bot.models import SlackUser, SlackUserGroup
 from bot.render.times import WEEKDAYS, minutes_text
+from bot.rotations import reach
 from bot.rotations.models import Rotation
 from bot.rotations.schedule import Pattern, check_rrule, shortest_gap
 
@@ -67,6 +69,11 @@ class RotationSpec:
     shifts: list[FixedShift] = field(default_factory=list)
     cover_timeout_minutes: int = 10
     swap_deadline_minutes: int = 120
+    # How the people on shift are reached (bot.rotations.reach).
+    areas: list[str] = field(default_factory=list)
+    escalation_minutes: int = reach.DEFAULT_ESCALATION
+    usergroup: str | None = None
+    channel_topic: bool = False
 
     @property
     def has_pattern(self) -> bool:
@@ -118,11 +125,15 @@ def validate(
     *,
     rotation_id: int | None = None,
     trust_users: bool = False,
+    replacing: Collection[str] = (),
+    default_leads: Collection[str] = (),
 ) -> list[Problem]:
     """Problems as (field, message); resolves team and lead handles to ids in place.
 
     `trust_users` accepts user ids the cache does not know yet (picked in a Slack user
-    select, so they exist); known but deactivated users are refused either way.
+    select, so they exist); known but deactivated users are refused either way. `replacing`
+    names rotations rewritten in the same change (their areas and groups are not taken);
+    `default_leads` (SUPPORT_LEADS) may name a group no rotation may rewrite.
     """
     problems: list[Problem] = []
     if not NAME.match(spec.name or ""):
@@ -150,11 +161,16 @@ def validate(
             problems.append(
                 ("shifts", f"the shift at {shift.start.isoformat()} ends before it starts")
             )
+        elif shift.end - shift.start > timedelta(days=7):
+            problems.append(("shifts", f"the shift at {shift.start.isoformat()} is over 7 days"))
     _users(session, sorted({s.user for s in spec.shifts}), "shifts", problems, trust_users)
     if not spec.has_pattern and not spec.shifts:
         problems.append(
             ("pattern", "pick days and a start time, or give an RRULE (or fixed shifts)")
         )
+    problems += reach.validate(
+        session, spec, rotation_id=rotation_id, replacing=replacing, protected=default_leads
+    )
     return problems
 
 
@@ -325,4 +341,8 @@ def spec_of(rotation: Rotation) -> RotationSpec:
         ],
         cover_timeout_minutes=rotation.cover_timeout_minutes,
         swap_deadline_minutes=rotation.swap_deadline_minutes,
+        areas=list(rotation.areas or []),
+        escalation_minutes=rotation.escalation_minutes,
+        usergroup=rotation.usergroup,
+        channel_topic=rotation.channel_topic,
     )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.models import SlackUserGroup
 from bot.render.times import minutes_text, parse_clock, parse_day, parse_duration, zone_of
-from bot.rotations import lifecycle
+from bot.rotations import lifecycle, reach
 from bot.rotations.config import (
     DEFAULT_REMINDERS,
     FixedShift,
@@ -46,6 +46,7 @@ ROTATION_KEYS = (
     "holidays",
     "cover_timeout_minutes",
     "swap_deadline_minutes",
+    *reach.KEYS,
 )
 PATTERN_KEYS = ("days", "start", "length", "every_weeks", "rrule", "start_date")
 WINDOW_KEYS = ("before_minutes", "after_minutes")
@@ -233,6 +234,8 @@ def _field(reader: _Reader, parsed: Parsed, key: str, value: yaml.Node, where: s
         _pattern(reader, parsed, value, where)
     elif key == "shifts":
         _shifts(reader, parsed, value, where)
+    elif key in reach.KEYS:
+        reach.read(reader, spec, key, value)
 
 
 def _pattern(reader: _Reader, parsed: Parsed, node: yaml.Node, where: str) -> None:
@@ -308,9 +311,15 @@ def apply(
         current = session.scalar(select(Rotation).where(Rotation.name == name))
         existing[name] = current
         for where, message in validate(
-            session, item.spec, rotation_id=current.id if current else None
+            session,
+            item.spec,
+            rotation_id=current.id if current else None,
+            replacing={i.spec.name for i in found},
+            default_leads=default_leads,
         ):
             problems.append(f"line {item.line_of(where)}: {message} (rotation {name!r}, {where})")
+    for name, message in reach.file_conflicts([item.spec for item in found]):
+        problems.append(f"line {seen[name]}: {message} (rotation {name!r})")
     if problems:
         raise FileInvalid(sorted(set(problems), key=_line_order))
     outcomes = []
@@ -383,4 +392,5 @@ def _exported(rotation: Rotation, handles: dict[str, str]) -> dict[str, Any]:
         out["cover_timeout_minutes"] = spec.cover_timeout_minutes
     if spec.swap_deadline_minutes != 120:
         out["swap_deadline_minutes"] = spec.swap_deadline_minutes
+    out.update(reach.exported(spec, handles))
     return out

@@ -73,6 +73,10 @@ def config(rotation: Rotation) -> dict[str, Any]:
         "users": list(rotation.users),
         "holidays": list(rotation.holidays),
         "fixed_shifts": list(rotation.fixed_shifts),
+        "areas": list(rotation.areas or []),
+        "escalation_minutes": rotation.escalation_minutes,
+        "usergroup": rotation.usergroup,
+        "channel_topic": rotation.channel_topic,
     }
 
 
@@ -97,6 +101,10 @@ def _write(rotation: Rotation, spec: RotationSpec, now: datetime) -> None:
     rotation.users = list(spec.users)
     rotation.holidays = sorted(set(spec.holidays))
     rotation.fixed_shifts = [s.as_dict() for s in sorted(spec.shifts, key=lambda s: s.start)]
+    rotation.areas = list(spec.areas)
+    rotation.escalation_minutes = spec.escalation_minutes
+    rotation.usergroup = spec.usergroup
+    rotation.channel_topic = spec.channel_topic
 
 
 def create(
@@ -345,7 +353,9 @@ def save(
     current = session.get(Rotation, rotation_id) if rotation_id is not None else None
     if rotation_id is not None and current is None:
         return None, [("name", "that rotation no longer exists")]
-    problems = validate(session, spec, rotation_id=rotation_id, trust_users=True)
+    problems = validate(
+        session, spec, rotation_id=rotation_id, trust_users=True, default_leads=default_leads
+    )
     if problems:
         return None, problems
     if current is None:
@@ -366,9 +376,10 @@ def save(
     return rotation, []
 
 
-def form_refs(session: Session, rotation: Rotation) -> tuple[list[str], list[str]]:
-    """(team handles, lead group handles) to show in the edit modal."""
+def form_refs(session: Session, rotation: Rotation) -> tuple[list[str], list[str], str | None]:
+    """(team handles, lead group handles, on-shift group handle) to show in the edit modal."""
     handles = dict(session.execute(select(SlackUserGroup.id, SlackUserGroup.handle)).all())
     teams = [handles.get(t) or t for t in rotation.teams]
     groups = [handles.get(g) or g for g in rotation.leads if g.startswith("S")]
-    return teams, groups
+    group = (handles.get(rotation.usergroup) or rotation.usergroup) if rotation.usergroup else None
+    return teams, groups, group

@@ -30,6 +30,14 @@ class Rotation(Base):
     checkin_after_minutes: Mapped[int] = mapped_column(Integer, default=10)
     cover_timeout_minutes: Mapped[int] = mapped_column(Integer, default=10)
     swap_deadline_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    # Product areas (Jira components or free names) whose questions go to whoever is on shift;
+    # unanswered for `escalation_minutes`, a question goes to a backup, then to the leads.
+    areas: Mapped[list[str]] = mapped_column(default=list)
+    escalation_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    # A user group (S… id) kept equal to whoever is on shift, and whether the channel's topic
+    # says who is on now.
+    usergroup: Mapped[str | None] = mapped_column(String(32))
+    channel_topic: Mapped[bool] = mapped_column(Boolean, default=False)
     leads: Mapped[list[str]]
     teams: Mapped[list[str]]
     users: Mapped[list[str]]
@@ -77,11 +85,15 @@ class Shift(Base):
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
     # When the "on now" post is due; NULL once posted or skipped.
     start_notice_at: Mapped[datetime | None]
+    # The hand-off's next step: the Hand off prompt (30 minutes before the end), then the
+    # hand-off to the next shift (at the end); NULL once done.
+    handoff_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
     __table_args__ = (
         Index("ix_shifts_rotation_starts", "rotation_id", "starts_at"),
         Index("ix_shifts_start_notice_at", "start_notice_at"),
+        Index("ix_shifts_handoff_at", "handoff_at"),
     )
 
 
@@ -187,3 +199,60 @@ class OutOfOffice(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_out_of_office_user_id", "user_id", "ends_at"),)
+
+
+class HandoffNote(Base):
+    """What someone on a shift left for the next person (one note per person and shift)."""
+
+    __tablename__ = "handoff_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("shift_id", "user_id"),)
+
+
+class CalendarToken(Base):
+    """A private calendar feed: a person's shifts, or (for leads) one rotation's.
+
+    Only the token's SHA-256 is stored; the token itself is shown once, in the link.
+    """
+
+    __tablename__ = "calendar_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    rotation_id: Mapped[int | None] = mapped_column(ForeignKey("rotations.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_calendar_tokens_user_id", "user_id"),)
+
+
+class OnShiftSync(Base):
+    """What the app last set in Slack for a rotation's on-shift user group or channel topic.
+
+    `applied` is the members (sorted ids) or topic text last set; the sync compares against it
+    and calls Slack only when who is on shift changed. A refusal is kept with the state it was
+    about, and retried at `retry_at` or when that state changes.
+    """
+
+    __tablename__ = "on_shift_syncs"
+
+    rotation_id: Mapped[int] = mapped_column(
+        ForeignKey("rotations.id", ondelete="CASCADE"), primary_key=True
+    )
+    target: Mapped[str] = mapped_column(String(16), primary_key=True)  # usergroup | topic
+    ref: Mapped[str] = mapped_column(String(32))  # the user group or channel id
+    applied: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool | None] = mapped_column(Boolean)  # the user group's handle is on
+    applied_at: Mapped[datetime | None]
+    wanted: Mapped[str | None] = mapped_column(Text)  # what the last refused call tried
+    error: Mapped[str | None] = mapped_column(String(64))
+    error_at: Mapped[datetime | None]
+    retry_at: Mapped[datetime | None]

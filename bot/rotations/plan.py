@@ -26,6 +26,7 @@ from bot.rotations.seats import (
 )
 
 HORIZON = timedelta(weeks=4)
+HANDOFF_PROMPT = timedelta(minutes=30)  # the Hand off button comes this long before the end
 Busy = dict[str, list[tuple[datetime, datetime]]]
 A = ShiftAssignment
 
@@ -140,6 +141,7 @@ def _store(
                 "source": s.source,
                 "status": "scheduled",
                 "start_notice_at": s.occurrence.starts_at,
+                "handoff_at": max(s.occurrence.starts_at, s.occurrence.ends_at - HANDOFF_PROMPT),
                 "created_at": now,
             }
             for key, s in zip(keys, slots, strict=True)
@@ -251,7 +253,14 @@ def cancel_future(
     ids = list(session.scalars(query))
     if not ids:
         return 0
-    update_rows(session, Shift, Shift.id.in_(ids), status="cancelled", start_notice_at=None)
+    update_rows(
+        session,
+        Shift,
+        Shift.id.in_(ids),
+        status="cancelled",
+        start_notice_at=None,
+        handoff_at=None,
+    )
     seat_ids = select(A.id).where(A.shift_id.in_(ids)).scalar_subquery()
     cancel_open_offers(session, ShiftOffer.assignment_id.in_(seat_ids), now)
     update_rows(session, A, A.shift_id.in_(ids), state="cancelled", next_notice_at=None)

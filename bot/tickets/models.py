@@ -200,3 +200,54 @@ class HelpdeskAgent(Base):
     checked_at: Mapped[datetime | None]
     set_by: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime]
+
+
+class EngineerQuestion(Base):
+    """An agent's question to the engineer on shift for a product area, from a ticket thread.
+
+    Asked first of whoever is on shift (`stage` shift), after `escalation_minutes` of the
+    rotation of a backup (`backup`), then of the leads (`leads`); `next_at` is when the next
+    step is due, NULL once taken or when nobody is left to ask.
+    """
+
+    __tablename__ = "engineer_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The modal submission that asked it: submitting twice asks once.
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    rotation_id: Mapped[int] = mapped_column(ForeignKey("rotations.id", ondelete="CASCADE"))
+    area: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    asked_by: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime]
+    stage: Mapped[str] = mapped_column(String(16))
+    asked: Mapped[list[str]]
+    next_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | taken
+    taken_by: Mapped[str | None] = mapped_column(String(32))
+    taken_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_engineer_questions_next_at", "next_at"),
+        Index("ix_engineer_questions_rotation_asked", "rotation_id", "asked_at"),
+        Index("ix_engineer_questions_ticket_id", "ticket_id"),
+    )
+
+
+class TicketTouch(Base):
+    """Someone worked on a ticket from Slack: a reply in its thread, a question, taking one."""
+
+    __tablename__ = "ticket_touches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # reply | asked | took
+    ref: Mapped[str] = mapped_column(String(64))  # the message ts or question id
+    at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "user_id", "kind", "ref"),
+        Index("ix_ticket_touches_user_at", "user_id", "at"),
+    )

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.db import insert_if_absent
 from bot.models import OutboxMessage
 from bot.tickets import routing
-from bot.tickets.models import HelpdeskName, Ticket, TicketChange, TicketComment
+from bot.tickets.models import HelpdeskName, Ticket, TicketChange, TicketComment, TicketTouch
 from bot.tickets.render import thread as render
 
 NAME_WAIT = timedelta(seconds=60)
@@ -191,4 +192,16 @@ def thread_ticket(session: Session, channel: str, thread_ts: str) -> Ticket | No
         select(Ticket)
         .join(OutboxMessage, OutboxMessage.key == Ticket.root_key)
         .where(OutboxMessage.posted_channel == channel, OutboxMessage.posted_ts == thread_ts)
+    )
+
+
+def touch(
+    session: Session, ticket: Ticket, user_id: str, kind: str, ref: str, at: datetime
+) -> None:
+    """Record that someone worked on a ticket from Slack (once per message or question)."""
+    insert_if_absent(
+        session,
+        TicketTouch,
+        {"ticket_id": ticket.id, "user_id": user_id, "kind": kind, "ref": ref[:64], "at": at},
+        ["ticket_id", "user_id", "kind", "ref"],
     )

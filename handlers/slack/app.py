@@ -13,9 +13,12 @@ from handlers.deps import Deps, Listening
 from handlers.slack import (
     bug_views,
     bugs,
+    calendar,
     commands,
+    engineers,
     errors,
     events,
+    handoffs,
     home,
     people,
     queue,
@@ -119,7 +122,10 @@ def build_bolt_app(
     tickets.register(app, deps, registry)
     people.register(app, deps, registry)
     rotations.register(app, deps, registry)
+    calendar.register(app, deps, registry)
     bugs.register(app, deps, jira_search)
+    engineers.register(app, deps)
+    handoffs.register(app, deps)
     queue.register(app, deps, registry)
     bug_views.register(app, deps, registry)
     reports.register(app, deps, registry)

@@ -22,8 +22,9 @@ STATS_DETAILS = (
     "Over the last 7 days unless you give a period such as `24h`, `30d`, `4w` or `3m`: "
     "tickets mirrored (and the trend against the period before), first-response time "
     "(median and p90, from the ticket's opening), SLA attainment of first response and "
-    "resolution, shifts staffed and no-shows per team, bugs filed and closed, and the most "
-    "common tags. Example: `/support stats 30d`."
+    "resolution, shifts staffed and no-shows per team, bugs filed and closed, the most "
+    "common tags, and per rotation the time until an engineer took a question asked with "
+    "Ask an engineer (median and p90). Example: `/support stats 30d`."
 )
 DIGEST_USAGE = (
     "digest [show | at <mon..sun> <HH:MM> [<tz>] | channel <#channel> | on | off | preview]"

@@ -8,7 +8,9 @@ from typing import Any
 
 from bot.ids import RotationField as F
 from bot.render.times import parse_duration
+from bot.rotations import reach
 from bot.rotations.config import RotationSpec, parse_list
+from bot.rotations.render.form import TOPIC_OPTION
 
 Values = dict[str, dict[str, dict[str, Any]]]
 
@@ -63,4 +65,13 @@ def read_form(values: Values, base: RotationSpec) -> tuple[RotationSpec, dict[st
     spec.checkin_before = _parse(values, F.CHECKIN_BEFORE, parse_duration, errors) or 0
     spec.checkin_after = _parse(values, F.CHECKIN_AFTER, parse_duration, errors) or 0
     spec.holidays = parse_list(_text(values, F.HOLIDAYS))
+    spec.areas = reach.split_areas(_text(values, F.AREAS))
+    if _text(values, F.ESCALATION):
+        escalation = _parse(values, F.ESCALATION, parse_duration, errors)
+        spec.escalation_minutes = escalation or reach.DEFAULT_ESCALATION
+    else:
+        spec.escalation_minutes = reach.DEFAULT_ESCALATION
+    spec.usergroup = _text(values, F.USERGROUP).lstrip("@") or None
+    shown = _element(values, F.TOPIC).get("selected_options") or []
+    spec.channel_topic = any(o.get("value") == TOPIC_OPTION for o in shown)
     return spec, errors

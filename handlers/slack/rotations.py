@@ -26,8 +26,10 @@ Answer = tuple[str, list[dict[str, Any]]]
 USAGE = "rotation list | create | edit <name> | pause <name> | resume <name> | archive <name>"
 DETAILS = (
     "`create` and `edit` open a form: name, channel, time zone, days and start time (or an "
-    "RRULE), shift length, people per shift, teams and people, reminders, check-in window and "
-    "leads. `pause` and `archive` cancel the shifts not started yet; `resume` plans them "
+    "RRULE), shift length, people per shift, teams and people, reminders, check-in window, "
+    "leads, the product areas whose questions go to whoever is on shift, and a user group "
+    "and channel topic kept on whoever is on. `pause` and `archive` cancel the shifts not "
+    "started yet; `resume` plans them "
     "again. Rotations can also be kept in a YAML file: `supportbot rotations apply FILE`."
 )
 
@@ -99,7 +101,7 @@ def _rotation(deps: Deps, inv: Invocation) -> Answer:
             return rosters.rotation_list(lifecycle.listing(session, archived=True))
         rotation = lifecycle.get(session, str(name))
         if action == "edit":
-            teams, groups = lifecycle.form_refs(session, rotation)
+            teams, groups, group = lifecycle.form_refs(session, rotation)
             view = rotation_form(
                 spec_of(rotation),
                 rotation_id=rotation.id,
@@ -107,6 +109,7 @@ def _rotation(deps: Deps, inv: Invocation) -> Answer:
                 default_timezone=deps.settings.timezone,
                 team_refs=teams,
                 lead_groups=groups,
+                usergroup_ref=group,
             )
         elif action in ("pause", "resume", "archive"):
             status = {"pause": "paused", "resume": "active", "archive": "archived"}[action]

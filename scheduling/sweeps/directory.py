@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import people
 from bot.db import transaction
 from bot.models import SlackUser, SlackUserGroup
 from bot.tickets import agents, links
@@ -38,10 +39,15 @@ def refresh(
     refreshed, failed = 0, 0
     try:
         # The workspace's address, so listings can link to threads without a call each.
-        url = clients.slack.auth_test().get("url")
-        if url:
-            with transaction(factory) as session:
+        answer = clients.slack.auth_test()
+        url = answer.get("url")
+        with transaction(factory) as session:
+            if url:
                 links.remember_workspace(session, str(url), now)
+            # What the token may do, so settings that need a scope can say so when saved.
+            scopes = str(answer.headers.get("x-oauth-scopes") or "")
+            if scopes:
+                people.remember_scopes(session, scopes.split(","), now)
     except SlackApiError as err:
         failed += 1
         log.warning("directory.auth_test_failed error=%s", err.response.get("error"))

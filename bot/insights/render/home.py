@@ -26,7 +26,9 @@ from bot.render.blocks import (
     section,
 )
 from bot.render.times import slack_span, slack_time
+from bot.rotations.handoffs import can_hand_off
 from bot.rotations.models import Rotation, ShiftAssignment
+from bot.rotations.render.handoffs import handoff_button
 from bot.rotations.render.rosters import seat_list
 from bot.rotations.render.shifts import seat_buttons
 from bot.rotations.roster import ShiftView, label
@@ -99,6 +101,9 @@ def _engineer(data: HomeData) -> list[Block]:
         window_open = seat.state == "scheduled" and seat.window_opens_at <= data.now < seat.ends_at
         if seat.state == "scheduled" and seat.starts_at > data.now:
             blocks.append(actions(*seat_buttons(seat, window_open=window_open)))
+        elif can_hand_off(seat, data.now):
+            check_in = seat_buttons(seat, window_open=True)[:1] if window_open else []
+            blocks.append(actions(*check_in, handoff_button(seat)))
         elif window_open:
             blocks.append(actions(*seat_buttons(seat, window_open=True)[:1]))
     return blocks

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.bugs.render.load import bug_line
-from bot.insights.stats import ResponseTimes, Stats, TeamAttendance
+from bot.insights.stats import EngineerResponse, ResponseTimes, Stats, TeamAttendance
 from bot.render.blocks import (
     Message,
     context,
@@ -121,6 +121,21 @@ def _team_lines(teams: Sequence[TeamAttendance], *, no_shows_only: bool) -> list
     return lines
 
 
+def engineer_lines(found: Sequence[EngineerResponse]) -> list[str]:
+    """`• chat-support: median 4m · p90 12m (9 taken) · 1 waiting` per rotation."""
+    lines = []
+    for item in found[:MAX_TEAMS]:
+        times = item.times
+        shown = (
+            f"median *{duration(times.median)}* · p90 *{duration(times.p90)}* ({times.count} taken)"
+            if times.count and times.median is not None and times.p90 is not None
+            else "none taken yet"
+        )
+        waiting = f" · {item.waiting} waiting" if item.waiting else ""
+        lines.append(f"• {escape(item.rotation)}: {shown}{waiting}")
+    return lines
+
+
 def stats_answer(figures: Stats, tz: str) -> Message:
     """The `/support stats` answer: every figure of the period."""
     length = period_name(figures.until - figures.since)
@@ -136,6 +151,10 @@ def stats_answer(figures: Stats, tz: str) -> Message:
             f"*Most common tags:* {tags_line(figures.tags)}"
         ),
         section("*Shifts staffed and no-shows by team*\n" + "\n".join(teams)),
+        section(
+            "*Time to first engineer response* (Ask an engineer, by rotation)\n"
+            + "\n".join(engineer_lines(figures.engineers) or ["_no questions asked_"])
+        ),
         context(
             "First-response times and SLA count tickets first seen in the period; an SLA "
             "target counts once it was met or missed. `/support help stats`"

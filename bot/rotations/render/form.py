@@ -32,7 +32,12 @@ FIELD_BLOCKS = {
     "checkin": F.CHECKIN_AFTER,
     "checkin_before": F.CHECKIN_BEFORE,
     "holidays": F.HOLIDAYS,
+    "areas": F.AREAS,
+    "escalation_minutes": F.ESCALATION,
+    "usergroup": F.USERGROUP,
+    "topic": F.TOPIC,
 }
+TOPIC_OPTION = "show"
 
 
 def _input(
@@ -76,8 +81,10 @@ def rotation_form(
     default_timezone: str,
     team_refs: list[str],
     lead_groups: list[str],
+    usergroup_ref: str | None = None,
 ) -> dict[str, Any]:
-    """The modal, blank for a new rotation or filled in from `spec` to edit one."""
+    """The modal, blank for a new rotation or filled in from `spec` to edit one
+    (`usergroup_ref`: the on-shift group's handle, shown instead of its id)."""
     spec = spec or RotationSpec(name="", channel=default_channel or "", timezone=default_timezone)
     days = {
         "type": "checkboxes",
@@ -171,6 +178,7 @@ def rotation_form(
             optional=True,
             hint="Dates in the rotation's time zone, YYYY-MM-DD.",
         ),
+        *_reach(spec, usergroup_ref),
     ]
     return {
         "type": "modal",
@@ -181,6 +189,39 @@ def rotation_form(
         "private_metadata": json.dumps({"rotation_id": rotation_id}),
         "blocks": blocks,
     }
+
+
+def _reach(spec: RotationSpec, usergroup_ref: str | None) -> list[Block]:
+    """Inputs for who is asked about product areas, and how Slack shows who is on shift."""
+    option = _option(TOPIC_OPTION, "Show who is on now in the channel topic")
+    topic: Block = {"type": "checkboxes", "options": [option]}
+    if spec.channel_topic:
+        topic["initial_options"] = [option]
+    group = usergroup_ref or spec.usergroup
+    return [
+        section("*Questions and on-shift group*"),
+        _input(
+            F.AREAS,
+            "Product areas",
+            _text(", ".join(spec.areas), "Payments, Mobile app"),
+            optional=True,
+            hint="Questions about these areas (e.g. Jira components) go to whoever is on shift.",
+        ),
+        _input(
+            F.ESCALATION,
+            "Ask a backup, then the leads, after",
+            _text(minutes_text(spec.escalation_minutes)),
+            optional=True,
+        ),
+        _input(
+            F.USERGROUP,
+            "On-shift user group",
+            _text(f"@{group}" if group else None, "@support-now"),
+            optional=True,
+            hint="A group of its own: the app keeps its members equal to who is on shift.",
+        ),
+        _input(F.TOPIC, "Channel topic", topic, optional=True),
+    ]
 
 
 def field_errors(problems: list[tuple[str, str]]) -> dict[str, str]:

@@ -254,3 +254,29 @@ def _days(entry: OutOfOffice) -> str:
     if entry.first_day == entry.last_day:
         return entry.first_day.isoformat()
     return f"{entry.first_day.isoformat()} to {entry.last_day.isoformat()}"
+
+
+def calendar_link(url: str, rotation: str | None) -> Message:
+    """The private feed link, shown once (only its hash is kept)."""
+    what = f"*{escape(rotation)}*'s shifts" if rotation else "your shifts in every rotation"
+    text = (
+        f":calendar: Your private calendar link for {what}: <{url}>\n"
+        "Subscribe to it from Google Calendar (Other calendars → From URL), Outlook "
+        "(Add calendar → Subscribe from web) or Apple Calendar (File → New Calendar "
+        "Subscription); it follows swaps and covers. Anyone with the link sees these shifts: "
+        "`/support calendar reset` revokes every link you were given. Earlier links keep "
+        "working until then."
+    )
+    return fallback(text), [section(text)]
+
+
+def calendar_revoked(count: int) -> Message:
+    """After `/support calendar reset`."""
+    if not count:
+        text = "You had no calendar links to revoke."
+    else:
+        text = (
+            f":lock: Revoked {count} calendar link{'s' if count != 1 else ''}; they now show "
+            "nothing. `/support calendar` gives you a new one."
+        )
+    return fallback(text), [section(text)]

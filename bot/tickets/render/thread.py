@@ -111,6 +111,7 @@ def root_message(view: TicketView) -> tuple[str, list[Block]]:
             button(f"Open in {label(view).split(' #')[0]}", Action.TICKET_OPEN, url=view.url)
         )
     buttons.append(button("File bug", Action.BUG_FILE, value=view.external_id))
+    buttons.append(button("Ask an engineer", Action.QUESTION_ASK, value=view.external_id))
     if buttons:
         blocks.append(actions(*buttons))
     blocks.append(context(f"Mirrored by supportbot · last change {slack_time(view.updated_at)}"))

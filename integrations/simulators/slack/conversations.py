@@ -166,3 +166,37 @@ def join(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
         channel["members"].append(state.bot_user_id)
     body["channel"] = state.conversation(channel["id"])
     return body
+
+
+TOPIC_LENGTH = 250
+
+
+def set_topic(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    """conversations.setTopic: plain text up to 250 characters, set by a member
+    (https://docs.slack.dev/reference/methods/conversations.setTopic); Slack posts a
+    `channel_topic` message saying so."""
+    channel = _visible(state, args.get("channel"))
+    if channel["is_im"] or channel["is_mpim"]:
+        raise SlackFault("method_not_supported_for_channel_type")
+    # The per-type scopes (or the wider `*:manage`/`groups:write`); the method reference also
+    # names the unified `conversations:write.topic`.
+    if channel["is_private"]:
+        require_scope(state, "groups:write.topic", "groups:write", "conversations:write.topic")
+    else:
+        require_scope(state, "channels:write.topic", "channels:manage", "conversations:write.topic")
+    if channel["is_archived"]:
+        raise SlackFault("is_archived")
+    if state.bot_user_id not in channel["members"]:
+        raise SlackFault("not_in_channel")
+    topic = str(args.get("topic") or "")
+    if len(topic) > TOPIC_LENGTH:
+        raise SlackFault("too_long")
+    now = int(state.clock())
+    channel["topic"] = {"value": topic, "creator": state.bot_user_id, "last_set": now}
+    state.store_message(
+        channel["id"],
+        user=state.bot_user_id,
+        text=f"set the channel topic: {topic}",
+        extra={"subtype": "channel_topic", "topic": topic},
+    )
+    return {"channel": state.conversation(channel["id"])}

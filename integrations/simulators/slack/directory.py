@@ -95,12 +95,16 @@ def add_usergroup(
 
 
 def usergroups_list(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
-    """usergroups.list (`users` only with include_users, `user_count` with include_count)."""
+    """usergroups.list (`users` only with include_users, `user_count` with include_count,
+    disabled groups only with include_disabled)."""
     require_scope(state, "usergroups:read")
     with_users = flag(args.get("include_users"))
     with_count = flag(args.get("include_count"))
+    with_disabled = flag(args.get("include_disabled"))
     groups = []
     for group in state.usergroups.values():
+        if group["date_delete"] and not with_disabled:
+            continue
         out = copy.deepcopy(group)
         if not with_users:
             out.pop("users")
@@ -117,3 +121,57 @@ def usergroup_users(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
     if group is None:
         raise SlackFault("no_such_subteam")
     return {"users": list(group["users"])}
+
+
+def _editable(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    """The group a write method names, if the token may change it."""
+    require_scope(state, "usergroups:write")
+    ref = str(args.get("usergroup") or "")
+    if not ref:
+        raise SlackFault("missing_argument")
+    group = state.usergroups.get(ref)
+    if group is None:
+        raise SlackFault("no_such_subteam")
+    if ref in state.locked_usergroups:
+        # Workspaces can restrict who manages user groups; the app is then refused
+        # (https://docs.slack.dev/reference/methods/usergroups.users.update, permission_denied).
+        raise SlackFault("permission_denied")
+    return group
+
+
+def _answer(state: SlackState, group: dict[str, Any]) -> dict[str, Any]:
+    now = int(state.clock())
+    group.update(date_update=now, updated_by=state.bot_user_id)
+    return {"usergroup": copy.deepcopy(group)}
+
+
+def usergroup_users_update(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    """usergroups.users.update: replaces every member. An empty list is refused
+    (`no_users_provided`); to empty a group's mentions, disable it instead."""
+    group = _editable(state, args)
+    raw = args.get("users")
+    users = raw if isinstance(raw, list) else str(raw or "").split(",")
+    users = [str(u).strip() for u in users if str(u).strip()]
+    if not users:
+        raise SlackFault("no_users_provided")
+    for user_id in users:
+        known = state.users.get(user_id)
+        if known is None or known["deleted"]:
+            raise SlackFault("invalid_users")
+    group["users"] = list(dict.fromkeys(users))
+    group["user_count"] = len(group["users"])
+    return _answer(state, group)
+
+
+def usergroups_disable(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    """usergroups.disable: the handle stops notifying anyone; members are kept."""
+    group = _editable(state, args)
+    group.update(date_delete=int(state.clock()), deleted_by=state.bot_user_id)
+    return _answer(state, group)
+
+
+def usergroups_enable(state: SlackState, args: dict[str, Any]) -> dict[str, Any]:
+    """usergroups.enable"""
+    group = _editable(state, args)
+    group.update(date_delete=0, deleted_by=None)
+    return _answer(state, group)

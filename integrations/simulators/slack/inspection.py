@@ -98,6 +98,11 @@ class SlackInspection:
             chosen = [stacks.get(user, [])] if user is not None else list(stacks.values())
             return [copy.deepcopy(v) for stack in chosen for v in stack]
 
+    def usergroup(self, group_id: str) -> dict[str, Any]:
+        """A user group as stored (members, and `date_delete` non-zero while disabled)."""
+        with self.lock:
+            return copy.deepcopy(self.state.usergroups[group_id])
+
     def home(self, user_id: str) -> dict[str, Any] | None:
         """The App Home view published for a user."""
         with self.lock:

@@ -194,7 +194,7 @@ def conversation_object(
         "creator": "",
         "shared_team_ids": [team_id],
         "is_member": bot_user_id in c["members"],
-        "topic": dict(blank),
+        "topic": dict(c.get("topic") or blank),
         "purpose": dict(blank),
         "previous_names": [],
     }

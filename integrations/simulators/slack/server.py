@@ -16,18 +16,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from integrations.simulators.base import SimRequest, SimResponse, SimulatorServer
-from integrations.simulators.slack import (
-    chat as slack_chat,
-)
-from integrations.simulators.slack import (
-    conversations as slack_conversations,
-)
-from integrations.simulators.slack import (
-    directory,
-)
-from integrations.simulators.slack import (
-    views as slack_views,
-)
+from integrations.simulators.slack import chat as slack_chat
+from integrations.simulators.slack import conversations as slack_conversations
+from integrations.simulators.slack import directory
+from integrations.simulators.slack import views as slack_views
 from integrations.simulators.slack.inspection import SlackInspection
 from integrations.simulators.slack.objects import inspect_message
 from integrations.simulators.slack.ratelimit import RateLimiter
@@ -38,11 +30,13 @@ DEFAULT_SCOPES = (
     "channels:history",
     "channels:join",
     "channels:read",
+    "channels:write.topic",
     "chat:write",
     "chat:write.public",
     "commands",
     "groups:history",
     "groups:read",
+    "groups:write.topic",
     "im:history",
     "im:read",
     "im:write",
@@ -54,6 +48,7 @@ DEFAULT_SCOPES = (
     "reactions:write",
     "team:read",
     "usergroups:read",
+    "usergroups:write",
     "users:read",
     "users:read.email",
 )
@@ -68,6 +63,9 @@ METHODS: dict[str, Method] = {
     "users.lookupByEmail": directory.lookup_by_email,
     "usergroups.list": directory.usergroups_list,
     "usergroups.users.list": directory.usergroup_users,
+    "usergroups.users.update": directory.usergroup_users_update,
+    "usergroups.disable": directory.usergroups_disable,
+    "usergroups.enable": directory.usergroups_enable,
     "chat.postMessage": slack_chat.post_message,
     "chat.update": slack_chat.update_message,
     "chat.delete": slack_chat.delete_message,
@@ -81,6 +79,7 @@ METHODS: dict[str, Method] = {
     "conversations.info": slack_conversations.info,
     "conversations.members": slack_conversations.members,
     "conversations.join": slack_conversations.join,
+    "conversations.setTopic": slack_conversations.set_topic,
     "views.open": slack_views.views_open,
     "views.push": slack_views.views_push,
     "views.update": slack_views.views_update,
@@ -291,6 +290,18 @@ class SlackSimulator(SlackInspection, SimulatorServer):
             group["users"] = list(dict.fromkeys(users))
             group["user_count"] = len(group["users"])
             group["date_update"] = int(self.clock())
+
+    def lock_usergroup(self, group_id: str, locked: bool = True) -> None:
+        """Make a user group one the app may not edit (`permission_denied`), or editable."""
+        with self.lock:
+            self.state.locked_usergroups.discard(group_id)
+            if locked:
+                self.state.locked_usergroups.add(group_id)
+
+    def set_scopes(self, scopes: Iterable[str]) -> None:
+        """Grant the bot token exactly these scopes (a reinstall with another manifest)."""
+        with self.lock:
+            self.state.scopes = list(scopes)
 
     def post_as_user(
         self,

@@ -54,6 +54,7 @@ class SlackState:
         self.channels: dict[str, dict[str, Any]] = {}
         self.dm_by_user: dict[str, str] = {}
         self.usergroups: dict[str, dict[str, Any]] = {}
+        self.locked_usergroups: set[str] = set()  # groups the app may not edit
         self.ephemerals: list[dict[str, Any]] = []
         self.warnings: list[dict[str, Any]] = []
         self.triggers: dict[str, dict[str, Any]] = {}
