@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +29,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "slack_warnings: the test expects the Slack simulator to record warnings "
         "(otherwise any warning fails the test)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "travel(start): the test's clock starts at `start` and moves the process's time along "
+        "with it (for code that reads the real clock, such as Bolt or the simulators)",
     )
 
 
@@ -110,11 +116,18 @@ def factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def clock() -> Any:
-    """A frozen clock shared by the app and the simulators."""
-    from harness import Clock
+def clock(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A frozen clock shared by the app and the simulators; with `@pytest.mark.travel(start)`
+    it starts at `start` and the process's time travels with it."""
+    from harness import Clock, TravellingClock
 
-    return Clock()
+    marker = request.node.get_closest_marker("travel")
+    if marker is None:
+        yield Clock()
+        return
+    start = marker.args[0]
+    with time_machine.travel(start, tick=False) as traveller:
+        yield TravellingClock(start, traveller)
 
 
 @pytest.fixture

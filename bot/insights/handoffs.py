@@ -23,6 +23,7 @@ from bot.bugs.models import Bug, BugLink
 from bot.db import compare_and_set
 from bot.insights.render import handoffs as say
 from bot.rotations import handoffs as rotation_handoffs
+from bot.rotations import roster
 from bot.rotations.models import HandoffNote, Rotation, Shift, ShiftAssignment
 from bot.rotations.seats import GONE, event
 from bot.sla import targets
@@ -104,16 +105,7 @@ def compose(session: Session, shift: Shift, rotation: Rotation, now: datetime) -
     ).all()
     outgoing = [s.user_id for s in seats if s.state in ATTENDED]
     absent = [s.absent_user_id or s.user_id for s in seats if s.state == "no_show"]
-    following = session.scalar(
-        select(Shift)
-        .where(
-            Shift.rotation_id == rotation.id,
-            Shift.status == "scheduled",
-            Shift.starts_at > shift.starts_at,
-        )
-        .order_by(Shift.starts_at)
-        .limit(1)
-    )
+    following = roster.following(session, shift)
     incoming = (
         list(
             session.scalars(

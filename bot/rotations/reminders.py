@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.db import compare_and_set
 from bot.models import SlackUser
+from bot.rotations import roster
 from bot.rotations.models import Rotation, Shift, ShiftAssignment
 from bot.rotations.render import shifts as say
 from bot.rotations.seats import event
@@ -170,16 +171,7 @@ def _holders(session: Session, shift_id: int) -> list[str]:
 def _next_shift(
     session: Session, rotation: Rotation, shift: Shift
 ) -> tuple[datetime, datetime, Sequence[str]] | None:
-    following = session.scalar(
-        select(Shift)
-        .where(
-            Shift.rotation_id == rotation.id,
-            Shift.status == "scheduled",
-            Shift.starts_at > shift.starts_at,
-        )
-        .order_by(Shift.starts_at)
-        .limit(1)
-    )
+    following = roster.following(session, shift)
     if following is None:
         return None
     return following.starts_at, following.ends_at, _holders(session, following.id)

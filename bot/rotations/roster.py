@@ -141,6 +141,20 @@ class OnShift:
         return [s.seat.user_id for s in self.next.seats] if self.next else []
 
 
+def following(session: Session, shift: Shift) -> Shift | None:
+    """The same rotation's next scheduled shift after `shift`, if one is planned."""
+    return session.scalar(
+        select(Shift)
+        .where(
+            Shift.rotation_id == shift.rotation_id,
+            Shift.status == "scheduled",
+            Shift.starts_at > shift.starts_at,
+        )
+        .order_by(Shift.starts_at)
+        .limit(1)
+    )
+
+
 def on_shift(session: Session, now: datetime) -> list[OnShift]:
     """For each active rotation, by name: the shifts running now and the next one.
 

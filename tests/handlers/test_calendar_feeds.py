@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 import requests
-import time_machine
 from harness import TravellingClock, start_app
 from icalendar import Calendar
 from rotation_helpers import (
@@ -28,13 +27,9 @@ from bot.rotations import attendance, lifecycle, offers
 from bot.rotations.config import spec_of
 from bot.rotations.models import CalendarToken, Rotation, ShiftOffer
 
+pytestmark = pytest.mark.travel(MONDAY)
+
 PUBLIC = "https://supportbot.example.com"
-
-
-@pytest.fixture
-def clock() -> Iterator[TravellingClock]:
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield TravellingClock(MONDAY, traveller)
 
 
 @pytest.fixture

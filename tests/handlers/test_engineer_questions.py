@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from bug_helpers import SUPPORT, refresh_meta, replies, text_of, ticket_thread
-from harness import TravellingClock
 from rotation_helpers import (
     BACKEND,
     FRONTEND,
@@ -30,13 +27,9 @@ from bot.rotations import lifecycle
 from bot.tickets import questions
 from bot.tickets.models import EngineerQuestion, TicketTouch
 
+pytestmark = pytest.mark.travel(MONDAY)
+
 EVERYONE = [*BACKEND, *FRONTEND]
-
-
-@pytest.fixture
-def clock() -> Iterator[TravellingClock]:
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield TravellingClock(MONDAY, traveller)
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from bug_helpers import SUPPORT, file_bug, refresh_meta
-from harness import TravellingClock, start_app
+from harness import start_app
 from rotation_helpers import (
     MONDAY,
     add_workspace,
@@ -32,6 +31,8 @@ from bot.db import transaction
 from bot.ids import BugField as F
 from scheduling.sweeps import rotations as rotation_sweeps
 from scheduling.sweeps import sla as sla_sweep
+
+pytestmark = pytest.mark.travel(MONDAY)
 
 LIVE = ("<!channel>", "<!here>", "<@U0POISON>", "<!subteam^S0POISON", "<https://evil.test", "& ")
 
@@ -95,13 +96,6 @@ def assert_escaped(app: Any, labels: list[str]) -> None:
     missing = [label for label in labels if not any(shown(label) in t for _, t in sent)]
     assert not missing, f"never shown: {missing}"
     assert any("Tom &amp; Jerry" in t for _, t in sent)
-
-
-@pytest.fixture
-def clock() -> Iterator[TravellingClock]:
-    """Time the app, the simulators and the process share (requests are signed on it)."""
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield TravellingClock(MONDAY, traveller)
 
 
 @pytest.fixture

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
 from bug_helpers import SUPPORT, file_bug, refresh_meta, text_of, ticket_thread
-from harness import TravellingClock
 from rotation_helpers import (
     MONDAY,
     ROTATION_CHANNEL,
@@ -29,11 +26,7 @@ from bot.models import OutboxMessage
 from bot.rotations import lifecycle
 from scheduling.sweeps import rotations as sweeps
 
-
-@pytest.fixture
-def clock() -> Iterator[TravellingClock]:
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield TravellingClock(MONDAY, traveller)
+pytestmark = pytest.mark.travel(MONDAY)
 
 
 @pytest.fixture

@@ -8,13 +8,10 @@ dates) is in the reader's or the rotation's zone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
-from harness import TravellingClock
 from rotation_helpers import (
     MONDAY,
     ROTATION_CHANNEL,
@@ -29,15 +26,11 @@ from bot.db import transaction
 from bot.render.times import slack_span, slack_time
 from scheduling.sweeps import rotations as rotation_sweeps
 
+pytestmark = pytest.mark.travel(MONDAY)
+
 SUPPORT = "C0SUPPORT"
 TOKEN = re.compile(r"<!date\^(\d+)\^[^|>]*\|[^>]*>")
 CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
-
-
-@pytest.fixture
-def clock() -> Iterator[TravellingClock]:
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield TravellingClock(MONDAY, traveller)
 
 
 def _texts(blocks: list[dict[str, Any]]) -> str:

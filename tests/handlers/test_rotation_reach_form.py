@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import time_machine
-from harness import TravellingClock
 from rotation_helpers import MONDAY, ROTATION_CHANNEL, add_workspace, form_values, refresh_directory
 from sqlalchemy import select
 
@@ -15,11 +12,7 @@ from bot.db import transaction
 from bot.ids import RotationField as F
 from bot.rotations.models import Rotation
 
-
-@pytest.fixture
-def clock() -> Iterator[TravellingClock]:
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield TravellingClock(MONDAY, traveller)
+pytestmark = pytest.mark.travel(MONDAY)
 
 
 @pytest.fixture

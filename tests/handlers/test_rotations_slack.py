@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
-from harness import TravellingClock
 from rotation_helpers import (
     BACKEND,
     FRONTEND,
@@ -30,12 +27,7 @@ from bot.rotations.models import OutOfOffice, Rotation
 from integrations.simulators.driver.client import SlackDriver
 from scheduling.sweeps import rotations as sweeps
 
-
-@pytest.fixture
-def clock() -> Iterator[TravellingClock]:
-    """Time starts on a known Monday, for the app, the simulator and the process."""
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield TravellingClock(MONDAY, traveller)
+pytestmark = pytest.mark.travel(MONDAY)
 
 
 @pytest.fixture

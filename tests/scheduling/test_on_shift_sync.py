@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import time_machine
-from harness import TravellingClock
 from rotation_helpers import (
     BACKEND,
     FRONTEND,
@@ -30,14 +27,10 @@ from integrations.simulators.slack.server import DEFAULT_SCOPES
 from scheduling.sweeps import directory, on_shift
 from scheduling.sweeps import rotations as sweeps
 
+pytestmark = pytest.mark.travel(MONDAY)
+
 WRITES = ("usergroups.users.update", "usergroups.enable", "usergroups.disable")
 SLACK_WRITES = (*WRITES, "conversations.setTopic")
-
-
-@pytest.fixture
-def clock() -> Iterator[TravellingClock]:
-    with time_machine.travel(MONDAY, tick=False) as traveller:
-        yield TravellingClock(MONDAY, traveller)
 
 
 @pytest.fixture
