@@ -25,7 +25,7 @@ from bot.insights import stats
 from bot.insights.models import DigestRun
 from bot.insights.render import reports
 from bot.models import AppState
-from bot.render.times import WEEKDAYS, parse_clock, parse_day
+from bot.render.times import WEEKDAYS, duration, parse_clock, parse_day
 from bot.settings import Settings
 from bot.tickets.routing import parse_channel
 
@@ -150,7 +150,8 @@ def skip_reason(
         .limit(1)
     )
     if recent is not None:
-        return f"another digest went out at {recent:%Y-%m-%d %H:%M} UTC"
+        gap = (fire_at - recent).total_seconds()
+        return f"another digest went out {duration(abs(gap))} {'before' if gap >= 0 else 'after'}"
     return None
 
 

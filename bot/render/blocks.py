@@ -7,6 +7,7 @@ context elements 10, button text 75, 50 blocks per message, 100 per modal or Hom
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 SECTION_TEXT = 3000
 SECTION_FIELD = 2000
@@ -30,6 +31,22 @@ Message = tuple[str, list[Block]]
 def escape(text: str) -> str:
     """Escape Slack's control characters so user text cannot mention, link or format."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str | None, label: str) -> str:
+    """`label` (already escaped mrkdwn) linked to `url`, or the label alone when `url` is not
+    an http(s) address. Characters that would end Slack's `<url|label>` early are
+    percent-encoded, so a URL from a webhook cannot smuggle a mention or a second link in."""
+    if not url:
+        return label
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return label
+    if scheme not in ("http", "https"):
+        return label
+    safe = quote(url, safe="/:?#[]@!$&'()*+,;=%~-._")
+    return f"<{safe}|{label}>"
 
 
 def cut(text: str, limit: int, marker: str = "…") -> str:

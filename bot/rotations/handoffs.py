@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.db import insert_if_absent
 from bot.errors import UserError
-from bot.render.times import clock
+from bot.render.blocks import escape
+from bot.render.times import slack_clock
 from bot.rotations.models import HandoffNote, Rotation, Shift, ShiftAssignment
 from bot.rotations.plan import HANDOFF_PROMPT
 from bot.rotations.render import handoffs as say
@@ -99,6 +100,6 @@ def save_note(session: Session, seat_id: int, user_id: str, note: str, now: date
         row.note, row.updated_at = text, now
     tz = user_tz(session, user_id, rotation.timezone)
     return (
-        f":memo: Saved your hand-off note for {rotation.name}; the next person gets it at "
-        f"{clock(seat.ends_at, tz)} with what you worked on."
+        f":memo: Saved your hand-off note for {escape(rotation.name)}; the next person gets it "
+        f"at {slack_clock(seat.ends_at, tz)} with what you worked on."
     )

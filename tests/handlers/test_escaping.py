@@ -15,8 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import requests
 from bug_helpers import SUPPORT, file_bug, refresh_meta
-from harness import start_app
+from harness import HELPDESK_SECRET, start_app
 from rotation_helpers import (
     MONDAY,
     add_workspace,
@@ -29,6 +30,7 @@ from rotation_helpers import (
 from bot import people
 from bot.db import transaction
 from bot.ids import BugField as F
+from integrations.signatures import sign_helpdesk
 from scheduling.sweeps import rotations as rotation_sweeps
 from scheduling.sweeps import sla as sla_sweep
 
@@ -199,3 +201,49 @@ def test_team_handles_are_escaped(app: Any) -> None:
         app.driver.command("/support", text, user_id="U0LEAD", channel_id=SUPPORT)
     app.settle()
     assert_escaped(app, ["team"])
+
+
+def test_a_generic_ticket_url_cannot_smuggle_a_mention_or_a_link(app: Any) -> None:
+    """A ticket's URL from the generic webhook goes inside Slack's `<url|label>`: characters
+    that would end the link early are encoded, and a non-http(s) URL is not linked at all."""
+    urls = {
+        "FD-1": "https://x.test/a> <!channel> <https://evil.test|click",
+        "FD-2": "javascript:alert(1)",
+    }
+    for number, (ticket_id, url) in enumerate(urls.items()):
+        body = json.dumps(
+            {
+                "type": "ticket.created",
+                "event_id": f"e{number}",
+                "source": "freshdesk",
+                "ticket": {
+                    "id": ticket_id,
+                    "subject": "Checkout fails",
+                    "status": "open",
+                    "url": url,
+                    "updated_at": "2026-01-01T10:00:00Z",
+                },
+            }
+        ).encode()
+        stamp = str(int(app.clock.epoch()))
+        headers = {
+            "Content-Type": "application/json",
+            "X-Helpdesk-Timestamp": stamp,
+            "X-Helpdesk-Signature": sign_helpdesk(HELPDESK_SECRET, stamp, body),
+        }
+        answer = requests.post(
+            f"{app.url}/webhooks/helpdesk", data=body, headers=headers, timeout=10
+        )
+        assert answer.status_code == 200
+    app.settle()
+    app.driver.command("/support", "queue", user_id="U0LEAD", channel_id=SUPPORT)
+    app.settle()
+    sent = everything_sent(app)
+    roots = [t for where, t in sent if "FD-1" in t or "FD-2" in t]
+    assert roots, "the tickets reached Slack"
+    leaks = sorted({(where, text) for where, text in sent for bad in LIVE if bad in text})
+    assert not leaks, "\n".join(f"{w}: {t[:300]}" for w, t in leaks[:10])
+    assert any(
+        "<https://x.test/a%3E%20%3C!channel%3E%20%3Chttps://evil.test%7Cclick|" in t for t in roots
+    )
+    assert not any("javascript:" in t for _, t in sent)

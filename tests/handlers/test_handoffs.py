@@ -93,10 +93,14 @@ def test_the_next_person_gets_the_work_the_bugs_the_waiting_questions_and_the_no
         holder, Action.HANDOFF_OPEN, message=prompt, value=_button(prompt, Action.HANDOFF_OPEN)
     )
     assert opened.view is not None and opened.view["callback_id"] == "handoff_form"
+    ends = f"<!date^{int(first.ends_at.timestamp())}^"
+    assert ends in text_of(prompt) and ends in json.dumps(opened.view)  # the reader's zone
     saved = desk.driver.view_submission(
         holder, opened.view, {F.HANDOFF_NOTE: "Watch <!here> the refund & the EU queue"}
     )
     assert saved.errors is None
+    desk.settle()
+    assert ends in text_of(_dm(desk, holder, "Saved your hand-off note"))
 
     assert _at(desk, first.ends_at)["handed_off"] == 1
     handed = _dm(desk, incoming, "Hand-off")

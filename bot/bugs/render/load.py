@@ -18,6 +18,7 @@ from bot.render.blocks import (
     escape,
     fallback,
     header,
+    link,
     section,
 )
 from bot.render.times import duration, relative
@@ -30,7 +31,7 @@ USAGE = "`/support bugs <KEY>` lists a bug's tickets · `/support bugs component
 
 
 def _key(key: str, url: str | None) -> str:
-    return f"<{url}|{escape(key)}>" if url else f"*{escape(key)}*"
+    return link(url, escape(key)) if url else f"*{escape(key)}*"
 
 
 def _names(names: Sequence[str]) -> str:
@@ -97,10 +98,10 @@ def _ticket_line(item: LinkedTicket, now: datetime) -> str:
     ticket = item.ticket
     subject = escape(cut(ticket.subject or "(no subject)", TICKET_SUBJECT_LIMIT))
     label = f"#{escape(ticket.external_id)}"
-    label = f"<{ticket.url}|{label}>" if ticket.url else f"*{label}*"
+    label = link(ticket.url, label) if ticket.url else f"*{label}*"
     state = escape(ticket.status)
     verb = "filed" if item.how == "filed" else "linked"
-    where = f"<{item.thread_url}|thread>" if item.thread_url else f"<#{item.channel}>"
+    where = link(item.thread_url, "thread") if item.thread_url else f"<#{item.channel}>"
     return (
         f"{label} {subject} — _{state}_ · {verb} by <@{item.linked_by}> "
         f"{relative(item.linked_at, now)} · {where}"

@@ -17,6 +17,7 @@ from bot.render.blocks import (
     escape,
     fallback,
     fit_blocks,
+    link,
     section,
 )
 
@@ -47,7 +48,7 @@ class WaitingTicket:
 
 
 def _key_link(bug: BugView) -> str:
-    return f"<{bug.url}|{escape(bug.key)}>" if bug.url else escape(bug.key)
+    return link(bug.url, escape(bug.key))
 
 
 def _state(bug: BugView) -> str:
@@ -162,7 +163,7 @@ def transition_dm(
     lines: list[str] = []
     size = 0
     for ticket in tickets:
-        shown = f"<{ticket.url}|{escape(ticket.label)}>" if ticket.url else escape(ticket.label)
+        shown = link(ticket.url, escape(ticket.label))
         where = f" in <#{ticket.channel}>" if ticket.channel else ""
         line = f"• {shown} {escape(cut(ticket.subject or '', 120))}{where}"
         if size + len(line) + 1 > SECTION_TEXT - 100:

@@ -8,7 +8,7 @@ from bot.bugs.models import Bug
 from bot.insights.agent_desk import AgentDesk, Fixed, Waiting
 from bot.insights.queue import QueueTicket
 from bot.insights.render.queue import LEVEL_ICON, METRIC_NAME, ticket_ref
-from bot.render.blocks import Block, context, cut, escape, header, section
+from bot.render.blocks import Block, context, cut, escape, header, link, section
 from bot.render.times import relative
 
 SUMMARY = 80
@@ -16,7 +16,7 @@ SUMMARY = 80
 
 def _bug_ref(bug: Bug) -> str:
     shown = escape(bug.key)
-    label = f"<{bug.url}|{shown}>" if bug.url else shown
+    label = link(bug.url, shown)
     return f"{label} {escape(cut(bug.summary or '', SUMMARY))}"
 
 

@@ -14,6 +14,7 @@ from bot.render.blocks import (
     fallback,
     fit_blocks,
     header,
+    link,
     section,
 )
 from bot.render.times import slack_time
@@ -41,7 +42,7 @@ def _when(handoff: Handoff) -> str:
 def _ticket_line(work: TicketWork) -> str:
     ticket = work.ticket
     name = escape(f"#{ticket.external_id} {cut(ticket.subject or '', 80)}")
-    shown = f"<{work.link}|{name}>" if work.link else name
+    shown = link(work.link, name)
     state = f"{STATUS_ICONS.get(ticket.status, '')} {escape(ticket.status)}".strip()
     if work.sla in SLA:
         state += f", {SLA[work.sla]}"
@@ -89,16 +90,16 @@ def for_next(handoff: Handoff, *, listed: int) -> Message:
         body = "\n".join(lines) or "_no ticket worked on in Slack_"
         blocks.append(section(f"*Tickets worked on during the shift*\n{body}"))
         bugs = [
-            f"• <{b.url}|{escape(b.key)}> {escape(cut(b.summary, 100))}"
+            f"• {link(b.url, escape(b.key))} {escape(cut(b.summary, 100))}"
             if b.url
             else f"• {escape(b.key)} {escape(cut(b.summary, 100))}"
             for b in handoff.bugs[:listed]
         ]
         blocks.append(section("*Bugs filed*\n" + ("\n".join(bugs) or "_none_")))
     waiting = []
-    for question, link in handoff.waiting[:listed]:
+    for question, permalink in handoff.waiting[:listed]:
         what = escape(cut(question.text, 120))
-        where = f" (<{link}|thread>)" if link else ""
+        where = f" ({link(permalink, 'thread')})" if permalink else ""
         waiting.append(
             f"• *{escape(question.area)}*, asked {slack_time(question.asked_at)} by "
             f"<@{question.asked_by}>: {what}{where}"

@@ -14,6 +14,7 @@ from bot.render.blocks import (
     fallback,
     fit_blocks,
     header,
+    link,
     section,
 )
 from bot.render.times import relative, slack_time
@@ -29,7 +30,7 @@ def ticket_ref(item: QueueTicket) -> str:
     ticket = item.ticket
     label = escape(cut(f"#{ticket.external_id} {ticket.subject or '(no subject)'}", SUBJECT))
     url = item.link or ticket.url
-    return f"<{url}|{label}>" if url else label
+    return link(url, label)
 
 
 def risk_line(item: QueueTicket, now: datetime) -> str:

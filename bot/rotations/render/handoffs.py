@@ -18,7 +18,7 @@ from bot.render.blocks import (
     plain,
     section,
 )
-from bot.render.times import clock, span
+from bot.render.times import clock, slack_clock, slack_span
 from bot.rotations.models import Rotation, ShiftAssignment
 
 
@@ -30,7 +30,7 @@ def handoff_button(seat: ShiftAssignment) -> Block:
 def prompt(rotation: Rotation, seat: ShiftAssignment, tz: str) -> Message:
     """To each person on a shift, 30 minutes before it ends."""
     head = (
-        f":wave: Your *{escape(rotation.name)}* shift ends at {clock(seat.ends_at, tz)}. "
+        f":wave: Your *{escape(rotation.name)}* shift ends at {slack_clock(seat.ends_at, tz)}. "
         "Leave a note for the next person: what is going on, what to watch."
     )
     blocks = [
@@ -41,9 +41,8 @@ def prompt(rotation: Rotation, seat: ShiftAssignment, tz: str) -> Message:
             "worked on, the bugs you filed and the questions still waiting for an engineer."
         ),
     ]
-    return fallback(f"Your {rotation.name} shift ends at {clock(seat.ends_at, tz)}: hand off"), (
-        blocks
-    )
+    ends = clock(seat.ends_at, tz)
+    return fallback(f"Your {escape(rotation.name)} shift ends at {ends}: hand off"), blocks
 
 
 def note_form(rotation: Rotation, seat: ShiftAssignment, tz: str, note: str) -> dict[str, Any]:
@@ -59,7 +58,7 @@ def note_form(rotation: Rotation, seat: ShiftAssignment, tz: str, note: str) -> 
         element["initial_value"] = note
     blocks: list[Block] = [
         context(
-            f"*{escape(rotation.name)}*, {span(seat.starts_at, seat.ends_at, tz)}. "
+            f"*{escape(rotation.name)}*, {slack_span(seat.starts_at, seat.ends_at, tz)}. "
             "The next person gets this at the end of your shift."
         ),
         {

@@ -16,6 +16,7 @@ from bot.render.blocks import (
     fallback,
     fit_blocks,
     header,
+    link,
     section,
 )
 from bot.render.times import slack_time
@@ -71,7 +72,7 @@ def label(view: TicketView) -> str:
 
 
 def _link(url: str | None, text: str) -> str:
-    return f"<{url}|{escape(text)}>" if url else escape(text)
+    return link(url, escape(text))
 
 
 def root_message(view: TicketView) -> tuple[str, list[Block]]:
