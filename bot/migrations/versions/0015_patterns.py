@@ -34,8 +34,13 @@ def upgrade() -> None:
     with op.batch_alter_table('patterns', schema=None) as batch_op:
         batch_op.create_index('ix_patterns_raised_at', ['raised_at'], unique=False)
 
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.create_index('ix_tickets_seen_group', ['first_seen_at', 'group_name'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('tickets', schema=None) as batch_op:
+        batch_op.drop_index('ix_tickets_seen_group')
     with op.batch_alter_table('patterns', schema=None) as batch_op:
         batch_op.drop_index('ix_patterns_raised_at')
     op.drop_table('patterns')
