@@ -8,9 +8,9 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from slack_bolt import App
 
-from bot.db import reading, transaction
+from bot.db import transaction
 from bot.errors import UserError
-from bot.insights import digest, stats
+from bot.insights import charts, digest, stats
 from bot.insights.render import reports
 from bot.rotations import roster
 from handlers.deps import Deps
@@ -75,9 +75,23 @@ def _stats(deps: Deps, inv: Invocation) -> Answer:
         raise UserError("give at most one period, e.g. `7d`, `4w` or `3m`")
     period = roster.parse_period(inv.args[0] if inv.args else "7d")
     now = deps.clock()
-    with reading(deps.factory) as session:
+    with transaction(deps.factory) as session:
         figures = stats.summary(session, now - period, now)
-    return reports.stats_answer(figures, deps.settings.timezone)
+        chart = charts.spec(session, figures, f"Support, 8 weeks to {now:%-d %b %Y}")
+        drawn = charts.has_data(chart)
+        if drawn:  # drawn and sent to their DM by the dispatcher, after this answer
+            stamp = inv.trigger_id or f"{now.timestamp():.0f}"
+            charts.enqueue(
+                session,
+                chart,
+                key=f"stats:{inv.user_id}:{stamp}"[:255],
+                channel=inv.user_id,
+                filename=f"support-stats-{now:%Y%m%d-%H%M%S}.png",
+                now=now,
+            )
+    if drawn:
+        deps.wake_outbox()
+    return reports.stats_answer(figures, deps.settings.timezone, chart=drawn)
 
 
 def _digest(deps: Deps, inv: Invocation) -> Answer:
