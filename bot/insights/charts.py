@@ -13,53 +13,58 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import Integer, cast, func, select, true
 from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.insights import stats
+from bot.insights.patterns import json_values
 from bot.render.blocks import cut
 from bot.tickets.models import Ticket
 
 WEEKS = 8
 TOP = 4
 TEAMS = 8
+WEEK_SECONDS = 7 * 86400
 ALT_LIMIT = 1000  # files.getUploadURLExternal's alt_txt
+
+
+def _week_of(session: Session, start: datetime) -> Any:
+    """SQL: the number of whole weeks between `start` and a ticket's first sight."""
+    if session.get_bind().dialect.name == "postgresql":
+        seconds = func.extract("epoch", Ticket.first_seen_at - start)
+        return cast(func.floor(seconds / WEEK_SECONDS), Integer)
+    days = func.julianday(Ticket.first_seen_at) - func.julianday(start)
+    return cast(days / 7, Integer)  # never negative here: truncation is floor
 
 
 def weekly_tags(
     session: Session, until: datetime, *, weeks: int = WEEKS, top: int = TOP
 ) -> tuple[list[datetime], list[int], dict[str, list[int]]]:
-    """Week starts, tickets per week, and tickets per week of the `top` tags of those weeks."""
-    starts = [until - timedelta(weeks=weeks - i) for i in range(weeks)]
-    tags = [name for name, _ in stats.top_tags(session, starts[0], until, limit=top)]
-    totals = [stats.volume(session, start, start + timedelta(weeks=1)) for start in starts]
-    series: dict[str, list[int]] = {tag: [0] * weeks for tag in tags}
-    if tags:
-        each, arrays = _tag_values(session)
-        for index, start in enumerate(starts):
-            rows = session.execute(
-                select(each.c.value, func.count())
-                .select_from(Ticket)
-                .join(each, true())
-                .where(
-                    Ticket.first_seen_at >= start,
-                    Ticket.first_seen_at < start + timedelta(weeks=1),
-                    arrays,
-                    each.c.value.in_(tags),
-                )
-                .group_by(each.c.value)
-            ).all()
-            for tag, count in rows:
-                series[str(tag)][index] = int(count)
-    return starts, totals, series
-
-
-def _tag_values(session: Session) -> tuple[Any, Any]:
-    if session.get_bind().dialect.name == "postgresql":
-        each = func.jsonb_array_elements_text(Ticket.tags).table_valued("value")
-        return each, func.jsonb_typeof(Ticket.tags) == "array"
-    return func.json_each(Ticket.tags).table_valued("value"), true()
+    """Week starts, tickets per week, and tickets per week of the `top` tags of those weeks:
+    two aggregate queries over the tickets first seen in the `weeks` weeks before `until`."""
+    start = until - timedelta(weeks=weeks)
+    starts = [start + timedelta(weeks=i) for i in range(weeks)]
+    week = _week_of(session, start)
+    seen = (Ticket.first_seen_at >= start, Ticket.first_seen_at < until)
+    totals = [0] * weeks
+    for index, count in session.execute(select(week, func.count()).where(*seen).group_by(week)):
+        if 0 <= int(index) < weeks:
+            totals[int(index)] += int(count)
+    each, arrays = json_values(session, Ticket.tags)
+    rows = session.execute(
+        select(each.c.value, week, func.count())
+        .select_from(Ticket)
+        .join(each, true())
+        .where(*seen, arrays)
+        .group_by(each.c.value, week)
+    ).all()
+    by_tag: dict[str, list[int]] = {}
+    for tag, index, count in rows:
+        if tag and 0 <= int(index) < weeks:
+            by_tag.setdefault(str(tag), [0] * weeks)[int(index)] += int(count)
+    ranked = sorted(by_tag.items(), key=lambda item: (-sum(item[1]), item[0]))[:top]
+    return starts, totals, dict(ranked)
 
 
 def spec(session: Session, figures: stats.Stats, title: str) -> dict[str, Any]:

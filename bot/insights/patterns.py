@@ -78,7 +78,7 @@ class Raised:
 # ---- counting -------------------------------------------------------------------------------
 
 
-def _json_values(session: Session, column: Any) -> tuple[Any, ColumnElement[bool]]:
+def json_values(session: Session, column: Any) -> tuple[Any, ColumnElement[bool]]:
     """A table-valued expansion of a JSON array column and the "is an array" guard."""
     if session.get_bind().dialect.name == "postgresql":
         each = func.jsonb_array_elements_text(column).table_valued("value")
@@ -113,7 +113,7 @@ def counts(session: Session, now: datetime, minimum: int) -> dict[str, list[tupl
     seen = (Ticket.first_seen_at >= start, Ticket.first_seen_at <= now)
     recent = Ticket.first_seen_at >= since
     found: dict[str, list[tuple[str, int, int]]] = {}
-    tags, arrays = _json_values(session, Ticket.tags)
+    tags, arrays = json_values(session, Ticket.tags)
     found["tag"] = _counted(
         session,
         tags.c.value,
@@ -122,7 +122,7 @@ def counts(session: Session, now: datetime, minimum: int) -> dict[str, list[tupl
         minimum,
     )
     found["group"] = _counted(session, Ticket.group_name, select().where(*seen), recent, minimum)
-    parts, part_arrays = _json_values(session, Bug.components)
+    parts, part_arrays = json_values(session, Bug.components)
     found["component"] = _counted(
         session,
         parts.c.value,
@@ -186,12 +186,12 @@ def spike_tickets(session: Session, spike: Spike, now: datetime) -> list[Ticket]
     """The tickets of a spike's last 24 hours, oldest first (at most LINKED_MAX)."""
     query = select(Ticket).where(Ticket.first_seen_at >= now - WINDOW, Ticket.first_seen_at <= now)
     if spike.kind == "tag":
-        tags, arrays = _json_values(session, Ticket.tags)
+        tags, arrays = json_values(session, Ticket.tags)
         query = query.join(tags, true()).where(arrays, tags.c.value == spike.value)
     elif spike.kind == "group":
         query = query.where(Ticket.group_name == spike.value)
     else:
-        parts, arrays = _json_values(session, Bug.components)
+        parts, arrays = json_values(session, Bug.components)
         query = (
             query.join(BugLink, BugLink.ticket_id == Ticket.id)
             .join(Bug, Bug.id == BugLink.bug_id)
