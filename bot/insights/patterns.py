@@ -175,8 +175,10 @@ def sweep(session: Session, now: datetime, config: PatternConfig) -> dict[str, i
     raised = 0
     for spike in spikes(session, now, config):
         raised += int(raise_spike(session, spike, now, config))
-    if row is None:
-        session.add(AppState(name=CURSOR, value=stamp, updated_at=now))
+    if row is None:  # a replica racing this one may insert it first: then it stands
+        insert_if_absent(
+            session, AppState, {"name": CURSOR, "value": stamp, "updated_at": now}, ["name"]
+        )
     else:
         row.value, row.updated_at = stamp, now
     return {"raised": raised, "skipped": 0}
