@@ -86,6 +86,11 @@ def spec(session: Session, figures: stats.Stats, title: str) -> dict[str, Any]:
     }
 
 
+def title(until: datetime) -> str:
+    """`Support, 8 weeks to 9 Mar 2026`."""
+    return f"Support, {WEEKS} weeks to {until.day} {until:%b %Y}"
+
+
 def has_data(chart: dict[str, Any]) -> bool:
     """Whether the chart would show anything (else a line of text says so instead)."""
     sla = chart.get("sla") or {}

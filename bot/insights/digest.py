@@ -187,7 +187,7 @@ def due(
         done["skipped"] = 1
         return done
     content = compose(session, fire_at)
-    chart = charts.spec(session, content.stats, f"Support, 8 weeks to {fire_at:%-d %b %Y}")
+    chart = charts.spec(session, content.stats, charts.title(fire_at))
     drawn = charts.has_data(chart)
     outbox.enqueue_message(
         session,

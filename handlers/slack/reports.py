@@ -24,14 +24,17 @@ STATS_DETAILS = (
     "(median and p90, from the ticket's opening), SLA attainment of first response and "
     "resolution, shifts staffed and no-shows per team, bugs filed and closed, the most "
     "common tags, and per rotation the time until an engineer took a question asked with "
-    "Ask an engineer (median and p90). Example: `/support stats 30d`."
+    "Ask an engineer (median and p90). A chart of the last 8 weeks' tickets by top tag, SLA "
+    "attainment and shifts per team follows in your DM with the bot. "
+    "Example: `/support stats 30d`."
 )
 DIGEST_USAGE = (
     "digest [show | at <mon..sun> <HH:MM> [<tz>] | channel <#channel> | on | off | preview]"
 )
 DIGEST_DETAILS = (
     "Every week the bot posts a digest of the 7 days before: ticket volume and trend, SLA "
-    "attainment, the top bugs by support load, the most common tags and no-shows by team. "
+    "attainment, the top bugs by support load, the most common tags and no-shows by team, "
+    "then a chart of them. "
     "`digest` shows when and where the next one goes out; `digest at fri 16:00` moves it "
     "(in TIMEZONE unless you name one, e.g. `digest at mon 09:00 Europe/Berlin`); "
     "`digest channel #support-leads` picks the channel; `digest off` pauses it; "
@@ -77,7 +80,7 @@ def _stats(deps: Deps, inv: Invocation) -> Answer:
     now = deps.clock()
     with transaction(deps.factory) as session:
         figures = stats.summary(session, now - period, now)
-        chart = charts.spec(session, figures, f"Support, 8 weeks to {now:%-d %b %Y}")
+        chart = charts.spec(session, figures, charts.title(now))
         drawn = charts.has_data(chart)
         if drawn:  # drawn and sent to their DM by the dispatcher, after this answer
             stamp = inv.trigger_id or f"{now.timestamp():.0f}"
