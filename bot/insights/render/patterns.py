@@ -39,7 +39,7 @@ def how_much(tickets: int, baseline: float) -> str:
     """`9 tickets in 24 hours, 6× the daily average of 1.5`."""
     count = f"{tickets} ticket{'s' if tickets != 1 else ''} in 24 hours"
     if baseline <= 0:
-        return f"{count}, none a day before that (4 weeks)"
+        return f"{count}, against none in the 4 weeks before"
     return f"{count}, {tickets / baseline:.1f}× the daily average of {baseline:.1f} (4 weeks)"
 
 
