@@ -88,7 +88,7 @@ def emerging_pattern(demo: Demo) -> None:
         demo.clock.advance(minutes=20 + i)
     demo.settle()
     for message in demo.slack.messages(SUPPORT):
-        if "Invoice total is wrong" in message["text"]:
+        if "Invoice total is wrong (" in message["text"]:
             print(f"  new thread in #support: {message['text']}")
 
     step("The patterns sweep raises the spike to the leads in #support-leads")

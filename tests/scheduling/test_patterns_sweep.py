@@ -9,6 +9,7 @@ from races import together
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.bugs.models import Bug, BugLink
 from bot.db import transaction
 from bot.insights import patterns
 from bot.insights.models import Pattern
@@ -78,3 +79,35 @@ def test_the_thresholds_decide(factory: sessionmaker[Session]) -> None:
         relaxed = patterns.PatternConfig(min_tickets=4, factor=2.0)
         found = {(s.value, s.tickets) for s in patterns.spikes(session, NOW, relaxed)}
     assert found == {("billing", 5), ("login", 4)}
+
+
+def test_a_component_counts_each_ticket_once_through_its_bugs(
+    factory: sessionmaker[Session],
+) -> None:
+    with transaction(factory) as session:
+        _add(session, 5, [])
+        bugs = [
+            Bug(
+                key=f"SUP-{i}",
+                summary="Checkout",
+                fix_versions=[],
+                components=["Checkout"],
+                created_at=NOW,
+                updated_at=NOW,
+            )  # fmt: skip
+            for i in (1, 2)
+        ]
+        session.add_all(bugs)
+        session.flush()
+        for ticket in session.scalars(select(Ticket)):
+            for bug in bugs:  # every ticket reaches Checkout twice
+                session.add(BugLink(bug_id=bug.id, ticket_id=ticket.id, how="linked",
+                                    linked_by="U0AGENT", linked_at=NOW))  # fmt: skip
+    with transaction(factory) as session:
+        [spike] = patterns.spikes(session, NOW, CONFIG)
+        assert (spike.kind, spike.value, spike.tickets) == ("component", "Checkout", 5)
+        assert len(patterns.spike_tickets(session, spike, NOW)) == 5
+    assert _sweep(factory)["raised"] == 1
+    with transaction(factory) as session:
+        [raised] = session.scalars(select(Pattern))
+        assert raised.bug_key == "SUP-1" and len(raised.ticket_ids) == 5
