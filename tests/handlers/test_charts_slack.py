@@ -138,3 +138,21 @@ def test_alt_text_states_the_main_figures_within_slacks_limit() -> None:
     assert charts.has_data(chart)
     empty = {"total": [0, 0], "series": [], "sla": {"response": None, "resolve": None}}
     assert not charts.has_data({**empty, "teams": []})
+
+
+def test_an_upload_whose_answer_was_lost_is_not_shared_twice(app: Any) -> None:
+    with transaction(app.runtime.factory) as session:
+        _seed(session, app.clock.now())
+    # Slack shares the file, then the answer is lost (a 500 after the effect).
+    app.slack.fail("files.completeUploadExternal", 500, {"ok": False}, after_effect=True)
+    _digest(app)
+    assert len(app.slack.shared_files()) == 1
+    with transaction(app.runtime.factory) as session:
+        row = session.query(OutboxMessage).filter(OutboxMessage.key.like("digest:%:chart")).one()
+        assert row.status == "pending" and row.uncertain
+    app.clock.advance(minutes=10)
+    app.settle()
+    assert len(app.slack.shared_files()) == 1  # found in the channel by its file name
+    with transaction(app.runtime.factory) as session:
+        row = session.query(OutboxMessage).filter(OutboxMessage.key.like("digest:%:chart")).one()
+        assert row.status == "sent"
