@@ -173,11 +173,12 @@ def sweep(session: Session, now: datetime, config: PatternConfig) -> dict[str, i
     if row is not None and row.value == stamp:
         return {"raised": 0, "skipped": 1}
     raised = 0
-    today = set(
-        session.execute(
+    today = {
+        (kind, value)
+        for kind, value in session.execute(
             select(Pattern.kind, Pattern.value).where(Pattern.day == now.strftime("%Y-%m-%d"))
-        ).tuples()
-    )
+        )
+    }
     for spike in spikes(session, now, config):
         if (spike.kind, spike.value) not in today:  # the claim below decides races
             raised += int(raise_spike(session, spike, now, config))
