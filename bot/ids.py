@@ -43,6 +43,7 @@ class Action(StrEnum):
     QUESTION_ASK = "question_ask"
     QUESTION_TAKE = "question_take"
     HANDOFF_OPEN = "handoff_open"
+    PATTERN_FILE = "pattern_file"
 
 
 class View(StrEnum):

@@ -22,6 +22,9 @@ POST = "chat.postMessage"
 UPDATE = "chat.update"
 PUBLISH_HOME = "views.publish"
 EPHEMERAL = "chat.postEphemeral"
+# A file (a chart) shared into a conversation: files.getUploadURLExternal, the upload, then
+# files.completeUploadExternal, made by the dispatcher as one row.
+UPLOAD = "files.completeUploadExternal"
 METADATA_EVENT_TYPE = "supportbot_message"
 ACTIVE = ("pending", "sending")
 
@@ -144,6 +147,35 @@ def enqueue_ephemeral(
         payload=payload,
         now=now,
         thread_ts=thread_ts,
+    )
+
+
+def enqueue_upload(
+    session: Session,
+    *,
+    key: str,
+    channel: str,
+    filename: str,
+    title: str,
+    alt_text: str,
+    chart: dict[str, Any],
+    now: datetime,
+    thread_key: str | None = None,
+) -> bool:
+    """Queue a chart (its JSON spec; drawn when sent) shared into `channel`; False if queued.
+
+    `filename` should be unique to this row: an upload whose outcome is unknown is looked up
+    by it in the channel before it is made again.
+    """
+    payload = {"filename": filename, "title": title, "alt_text": alt_text, "chart": chart}
+    return _insert(
+        session,
+        key=key,
+        method=UPLOAD,
+        channel=channel,
+        payload=payload,
+        now=now,
+        thread_key=thread_key,
     )
 
 

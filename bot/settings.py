@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     digest_day: str = "mon"
     digest_time: str = "09:00"
     support_leads: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Emerging patterns (bot/insights/patterns.py): where they are raised (else DMs to the
+    # leads), and how many tickets in 24 hours, at how many times the daily baseline, count.
+    leads_channel: str | None = None
+    pattern_min_tickets: int = Field(default=5, ge=1, le=10000)
+    pattern_factor: float = Field(default=3.0, gt=0, le=1000)
     product_owners: Annotated[list[str], NoDecode] = Field(default_factory=list)
     show_requester_contact: bool = False
     zendesk_backfill_hours: float = Field(default=24.0, ge=0, le=24 * 90)
@@ -137,7 +142,7 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         return absolute_database_url(value)
 
-    @field_validator("support_channel", "digest_channel")
+    @field_validator("support_channel", "digest_channel", "leads_channel")
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
         if value in (None, ""):

@@ -65,6 +65,7 @@ def _slack(settings: Settings, routes: list[tuple[str, str]]) -> list[tuple[str,
     channels = [
         *([(settings.support_channel, "SUPPORT_CHANNEL")] if settings.support_channel else []),
         *([(settings.digest_channel, "DIGEST_CHANNEL")] if settings.digest_channel else []),
+        *([(settings.leads_channel, "LEADS_CHANNEL")] if settings.leads_channel else []),
         *routes,
     ]
     results.extend(slack_checks.channel_checks(client, channels))

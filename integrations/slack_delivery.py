@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import delivery, outbox
 from bot.db import transaction
+from integrations import slack_uploads
 from integrations.metrics import Metrics
 from integrations.slack_errors import Failure, classify
 
@@ -214,6 +215,8 @@ class Dispatcher:
                     args["thread_ts"] = row.thread_ts
                 self.client.chat_postEphemeral(channel=row.channel, **args)
                 return delivery.Outcome(row.id, sent=True, channel=row.channel)
+            if row.method == outbox.UPLOAD:
+                return self._upload(row)
             if row.method == outbox.PUBLISH_HOME:
                 self.client.views_publish(user_id=row.channel, view=row.payload["view"])
                 return delivery.Outcome(row.id, sent=True, channel=row.channel)
@@ -243,6 +246,12 @@ class Dispatcher:
         finally:
             self._posted(row.channel, self.clock())
         return delivery.Outcome(row.id, sent=True, channel=response["channel"], ts=response["ts"])
+
+    def _upload(self, row: delivery.Claimed) -> delivery.Outcome:
+        try:
+            return slack_uploads.share(self.client, self._channel_for(row.channel), row)
+        finally:
+            self._posted(row.channel, self.clock())
 
     def _posted(self, lane: str, at: float) -> None:
         if self.interval:

@@ -21,6 +21,7 @@ from scheduling.scheduler import Job, sweep_job
 from scheduling.sweeps import digest as digest_sweep
 from scheduling.sweeps import directory, zendesk_export
 from scheduling.sweeps import inbox as inbox_sweep
+from scheduling.sweeps import patterns as patterns_sweep
 from scheduling.sweeps import sla as sla_sweep
 
 HOURLY = 3600.0
@@ -109,6 +110,7 @@ def build_jobs(
         sweep_job("questions", factory, escalate),
         sweep_job("handoffs", factory, handoffs.sweep),
         sweep_job("digest", factory, digest_sweep.sweep_for(settings)),
+        sweep_job("patterns", factory, patterns_sweep.sweep_for(settings)),
         Job("zendesk_export", reconcile),
         Job("directory", refresh_directory, HOURLY),
         sweep_job("home", factory, refresh_homes),

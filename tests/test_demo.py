@@ -54,6 +54,9 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
         "── #refunds",
         ":warning: First response at risk",  # an SLA alert in a thread
         "*Weekly support digest*",  # the digest at its time
+        "*Emerging pattern:* tag `invoice`",  # a spike raised to the leads
+        "@lee filed SUP-3",  # one bug filed for all the spike's tickets
+        "[image Support, 8 weeks to",  # the digest's chart, with its alt text
         "(covering a no-show by @bob)",  # who is on now, as the story left it
     ):
         assert expected in shown, expected

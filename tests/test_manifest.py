@@ -51,6 +51,9 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "conversations.open": {"im:write"},
     # https://docs.slack.dev/reference/methods/conversations.setTopic
     "conversations.setTopic": {"channels:write.topic", "groups:write.topic"},
+    # https://docs.slack.dev/reference/methods/files.getUploadURLExternal (and …Complete…)
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
     "usergroups.enable": {"usergroups:write"},
     "usergroups.disable": {"usergroups:write"},
     "usergroups.users.update": {"usergroups:write"},

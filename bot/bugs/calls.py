@@ -52,14 +52,20 @@ def _tell(session: Session, call: PendingCall, suffix: str, text: str, now: date
 
 
 def _announce(
-    session: Session, call: PendingCall, ticket: Ticket, bug: Bug, kind: str, now: datetime
+    session: Session,
+    call: PendingCall,
+    ticket: Ticket,
+    bug: Bug,
+    kind: str,
+    now: datetime,
+    suffix: str = "",
 ) -> None:
     view = notices.bug_view(bug)
     user_id = call.payload["user_id"]
     outbox.enqueue_message(
         session,
         render.filed(view, user_id) if kind == "filed" else render.linked(view, user_id),
-        key=f"{call.key}:announced"[:255],
+        key=f"{call.key}:announced{suffix}"[:255],
         channel=ticket.channel_id,
         thread_key=ticket.root_key,
         now=now,
@@ -102,14 +108,16 @@ def _failed(session: Session, call: PendingCall, error: str, gave_up: bool, now:
 def reactions(config: BugConfig) -> Mapping[str, Reactions]:
     """The core's reactions to the Jira calls."""
 
-    def created(session: Session, call: PendingCall, result: dict[str, Any], now: datetime) -> None:
-        payload = call.payload
-        bug = record_bug(session, BugState.from_json(result["issue"]), now)
-        ticket = session.get(Ticket, payload["ticket_pk"])
+    def link_filed(
+        session: Session, call: PendingCall, bug: Bug, payload: dict[str, Any], now: datetime
+    ) -> None:
+        """Link one ticket the filing was for, tell its thread, and add the remote links."""
+        ticket = session.get(Ticket, payload.get("ticket_pk"))
         if ticket is None:
             return
+        first = payload is call.payload
         record_link(session, bug, ticket, how="filed", user_id=payload["user_id"], now=now)
-        _announce(session, call, ticket, bug, "filed", now)
+        _announce(session, call, ticket, bug, "filed", now, "" if first else f":{ticket.id}")
         _note(session, call, ticket, bug, "filed", config, now)
         pending_calls.enqueue(
             session,
@@ -124,6 +132,12 @@ def reactions(config: BugConfig) -> Mapping[str, Reactions]:
                 "comment": False,
             },
         )
+
+    def created(session: Session, call: PendingCall, result: dict[str, Any], now: datetime) -> None:
+        bug = record_bug(session, BugState.from_json(result["issue"]), now)
+        link_filed(session, call, bug, call.payload, now)
+        for more in call.payload.get("also") or []:  # an emerging pattern's other tickets
+            link_filed(session, call, bug, more, now)
 
     def create_failed(
         session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime

@@ -8,6 +8,7 @@ status changes cause is in `bot.bug_notices`. Nothing here talks to Jira or Slac
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -125,6 +126,12 @@ def ticket_label(ticket: Ticket) -> str:
     return f"{desk} #{ticket.external_id}"
 
 
+def thread_of(session: Session, ticket: Ticket) -> tuple[str, str]:
+    """(channel, root ts) of a ticket's thread; the ts is empty while the root is not posted."""
+    posted = outbox.posted(session, ticket.root_key)
+    return posted if posted is not None else (ticket.channel_id, "")
+
+
 def ticket_tag(ticket: Ticket) -> str:
     """The Jira label every bug filed from this ticket carries (`support-zendesk-123`)."""
     return re.sub(r"[^A-Za-z0-9_.-]", "-", f"support-{ticket.provider}-{ticket.external_id}")
@@ -154,8 +161,13 @@ def request_filing(
     thread_ts: str,
     request_id: str,
     now: datetime,
+    also: Sequence[Ticket] = (),
 ) -> bool:
-    """Store a filing as a `jira.create` call and tell the user; False if already stored."""
+    """Store a filing as a `jira.create` call and tell the user; False if already stored.
+
+    `also` are more tickets the new bug is for (an emerging pattern's): each is linked to it
+    once Jira created it.
+    """
     quoted = [
         (people.display_name(session, m.user), m.text)
         for m in thread_messages(session, channel, thread_ts)
@@ -169,6 +181,8 @@ def request_filing(
         "tag": ticket_tag(ticket),
         "form": form,
     }
+    if also:
+        payload["also"] = [_ticket_payload(t, *thread_of(session, t), user_id) for t in also]
     key = f"bug.create:{ticket.id}:{request_id}"
     queued = pending_calls.enqueue(
         session, key=key, kind=CREATE, payload=payload, now=now, requested_by=user_id

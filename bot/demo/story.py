@@ -23,6 +23,7 @@ from integrations.simulators.zendesk.server import ZendeskSimulator
 SECRET = "demo-signing-secret"
 TOKEN = "xoxb-demo"
 SUPPORT = "C0SUPPORT"
+LEADS = "C0LEADS"
 ZENDESK_SECRET = "demo-zendesk-secret"
 JIRA_SECRET = "demo-jira-secret"
 
@@ -72,6 +73,7 @@ class Demo:
         self.slack.add_user("U0LEE", "lee", real_name="Lee (support lead)", tz="America/New_York")
         self.slack.add_user("U0BOB", "bob", real_name="Bob (backend engineer)", tz="Europe/Paris")
         self.slack.add_channel(SUPPORT, "support", members=["U0ADA", "U0LEE", "U0BOB"])
+        self.slack.add_channel(LEADS, "support-leads", members=["U0LEE"])
         self.zendesk = ZendeskSimulator(webhook_secret=ZENDESK_SECRET, clock=self.clock.epoch)
         self.zendesk.start()
         self.jira = JiraSimulator(webhook_secret=JIRA_SECRET, clock=self.clock.epoch).start()
@@ -86,6 +88,7 @@ class Demo:
             database_url=url,
             support_channel=SUPPORT,
             support_leads="U0LEE",
+            leads_channel=LEADS,
             outbox_channel_rate=0,
             log_level="WARNING",
             zendesk_url=self.zendesk.url,
@@ -173,7 +176,7 @@ def foundation(demo: Demo) -> None:
 def chapters() -> list[Callable[[Demo], None]]:
     """The demo's chapters, in order."""
     from bot.demo.bugs import bug_life
-    from bot.demo.insights import queue_and_load, weekly_digest
+    from bot.demo.insights import emerging_pattern, queue_and_load, weekly_digest
     from bot.demo.oncall import engineers_on_shift
     from bot.demo.people import agents_and_assignees
     from bot.demo.rotations import support_rotation
@@ -189,6 +192,7 @@ def chapters() -> list[Callable[[Demo], None]]:
         agents_and_assignees,
         engineers_on_shift,
         queue_and_load,
+        emerging_pattern,
         weekly_digest,
     ]
 

@@ -70,8 +70,10 @@ def message_lines(message: dict[str, Any], names: dict[str, str]) -> list[str]:
         blocks_to_lines(message.get("blocks") or [], names)
         or _unescape(message.get("text", ""), names).splitlines()
     )
+    for shared in message.get("files") or []:  # a chart: what a screen reader says of it
+        body.append(f"[image {shared.get('title')}: {shared.get('alt_txt') or 'no alt text'}]")
     edited = " (edited)" if message.get("edited") else ""
-    first, *rest = body or [""]
+    first, *rest = [line for line in body if line] or [""]
     return [f"{who}{edited}: {first}", *[f"    {line}" for line in rest]]
 
 

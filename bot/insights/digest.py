@@ -21,7 +21,7 @@ from bot import outbox
 from bot.bugs import load
 from bot.db import insert_if_absent
 from bot.errors import UserError
-from bot.insights import stats
+from bot.insights import charts, stats
 from bot.insights.models import DigestRun
 from bot.insights.render import reports
 from bot.models import AppState
@@ -187,13 +187,25 @@ def due(
     if reason or not config.channel:
         done["skipped"] = 1
         return done
+    content = compose(session, fire_at)
+    chart = charts.spec(session, content.stats, charts.title(fire_at))
+    drawn = charts.has_data(chart)
     outbox.enqueue_message(
         session,
-        reports.digest_message(compose(session, fire_at), config.timezone),
+        reports.digest_message(content, config.timezone, chart=drawn),
         key=f"digest:{fire_at.isoformat()}",
         channel=config.channel,
         now=now,
     )
+    if drawn:  # after the text in the channel's queue: a failed upload leaves the text alone
+        charts.enqueue(
+            session,
+            chart,
+            key=f"digest:{fire_at.isoformat()}:chart",
+            channel=config.channel,
+            filename=f"support-digest-{fire_at:%Y%m%d-%H%M}.png",
+            now=now,
+        )
     done["sent"] = 1
     return done
 

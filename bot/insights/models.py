@@ -1,10 +1,11 @@
-"""App Home publishing state and the weekly digests sent."""
+"""App Home publishing state, the weekly digests sent, and the emerging patterns raised."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
@@ -35,3 +36,24 @@ class DigestRun(Base):
     status: Mapped[str] = mapped_column(String(16))  # sent | skipped
     detail: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
+
+
+class Pattern(Base):
+    """A spike raised to the leads: one tag, component or group on one UTC day (unique)."""
+
+    __tablename__ = "patterns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD (UTC) the spike was raised on
+    kind: Mapped[str] = mapped_column(String(16))  # tag | component | group
+    value: Mapped[str] = mapped_column(String(255))
+    tickets: Mapped[int] = mapped_column(Integer)  # in the 24 hours before raised_at
+    baseline: Mapped[float] = mapped_column(Float)  # tickets per day over the 4 weeks before
+    ticket_ids: Mapped[list[Any]]
+    bug_key: Mapped[str | None] = mapped_column(String(64))
+    raised_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("day", "kind", "value"),
+        Index("ix_patterns_raised_at", "raised_at"),
+    )

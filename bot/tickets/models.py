@@ -84,6 +84,8 @@ class Ticket(Base):
         Index("ix_tickets_channel_id", "channel_id"),
         Index("ix_tickets_sla_next_at", "sla_next_at"),
         Index("ix_tickets_first_seen_at", "first_seen_at"),
+        # Covers the emerging-patterns sweep's count of tickets per group over four weeks.
+        Index("ix_tickets_seen_group", "first_seen_at", "group_name"),
         # Open tickets are a small share of all: the queue, SLA and App Home queries read
         # them from this covering partial index instead of scanning every ticket.
         Index(

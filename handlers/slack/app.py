@@ -20,6 +20,7 @@ from handlers.slack import (
     events,
     handoffs,
     home,
+    patterns,
     people,
     queue,
     reports,
@@ -129,6 +130,7 @@ def build_bolt_app(
     queue.register(app, deps, registry)
     bug_views.register(app, deps, registry)
     reports.register(app, deps, registry)
+    patterns.register(app, deps, registry)
     sla.register(app, deps, registry)
     app.supportbot_registry = registry  # type: ignore[attr-defined]
     return app

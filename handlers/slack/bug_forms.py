@@ -126,3 +126,31 @@ def link_form(session: Session, ticket: Ticket, *, channel: str, thread_ts: str)
             linked=linked,
         )
     )
+
+
+def pattern_form(
+    session: Session,
+    tickets: list[Ticket],
+    *,
+    pattern_id: int,
+    summary: str,
+    description: str,
+    project: str | None,
+) -> dict[str, Any]:
+    """The File bug modal for all the tickets of an emerging pattern (the first one's thread)."""
+    first = tickets[0]
+    channel, thread_ts = records.thread_of(session, first)
+    return forms.file_form(
+        forms.FileForm(
+            ticket_id=first.id,
+            ticket_label=records.ticket_label(first),
+            channel=channel,
+            thread_ts=thread_ts,
+            summary=summary,
+            description=description,
+            project=project,
+            meta=bug_filing.read_meta(session),
+            pattern=pattern_id,
+            pattern_tickets=len(tickets),
+        )
+    )

@@ -23,6 +23,7 @@ from bot.db import reading, transaction
 from bot.errors import UserError
 from bot.ids import Action, Shortcut, View
 from bot.ids import BugField as F
+from bot.insights import patterns
 from handlers.deps import Deps
 from handlers.slack import bug_forms
 from handlers.slack.followups import ack_only, ack_then
@@ -127,16 +128,26 @@ def _submit_filing(deps: Deps) -> Listener:
         meta = _meta(view)
         filing = bug_forms.read_filing(_values(view))
         with transaction(deps.factory) as session:
-            errors = linking.file_from_form(
-                session,
-                ticket_id=meta.get("ticket"),
-                filing=filing,
-                user_id=body["user"]["id"],
-                channel=str(meta.get("channel") or ""),
-                thread_ts=str(meta.get("thread_ts") or ""),
-                request_id=view["id"],
-                now=deps.clock(),
-            )
+            if meta.get("pattern") is not None:
+                errors = patterns.file_for_all(
+                    session,
+                    pattern_id=meta["pattern"],
+                    form=filing,
+                    user_id=body["user"]["id"],
+                    request_id=view["id"],
+                    now=deps.clock(),
+                )
+            else:
+                errors = linking.file_from_form(
+                    session,
+                    ticket_id=meta.get("ticket"),
+                    filing=filing,
+                    user_id=body["user"]["id"],
+                    channel=str(meta.get("channel") or ""),
+                    thread_ts=str(meta.get("thread_ts") or ""),
+                    request_id=view["id"],
+                    now=deps.clock(),
+                )
         if errors:
             ack(response_action="errors", errors=errors)
             return

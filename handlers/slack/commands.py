@@ -67,6 +67,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
             args=args[1:],
             raw=command.get("text") or "",
             deps=deps,
+            trigger_id=str(command.get("trigger_id") or ""),
         )
 
     def support(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 from slack_bolt import App
 
-from bot.db import reading, transaction
+from bot.db import transaction
 from bot.errors import UserError
-from bot.insights import digest, stats
+from bot.insights import charts, digest, stats
 from bot.insights.render import reports
 from bot.rotations import roster
 from handlers.deps import Deps
@@ -24,14 +24,17 @@ STATS_DETAILS = (
     "(median and p90, from the ticket's opening), SLA attainment of first response and "
     "resolution, shifts staffed and no-shows per team, bugs filed and closed, the most "
     "common tags, and per rotation the time until an engineer took a question asked with "
-    "Ask an engineer (median and p90). Example: `/support stats 30d`."
+    "Ask an engineer (median and p90). A chart of the last 8 weeks' tickets by top tag, SLA "
+    "attainment and shifts per team follows in your DM with the bot. "
+    "Example: `/support stats 30d`."
 )
 DIGEST_USAGE = (
     "digest [show | at <mon..sun> <HH:MM> [<tz>] | channel <#channel> | on | off | preview]"
 )
 DIGEST_DETAILS = (
     "Every week the bot posts a digest of the 7 days before: ticket volume and trend, SLA "
-    "attainment, the top bugs by support load, the most common tags and no-shows by team. "
+    "attainment, the top bugs by support load, the most common tags and no-shows by team, "
+    "then a chart of them. "
     "`digest` shows when and where the next one goes out; `digest at fri 16:00` moves it "
     "(in TIMEZONE unless you name one, e.g. `digest at mon 09:00 Europe/Berlin`); "
     "`digest channel #support-leads` picks the channel; `digest off` pauses it; "
@@ -75,9 +78,23 @@ def _stats(deps: Deps, inv: Invocation) -> Answer:
         raise UserError("give at most one period, e.g. `7d`, `4w` or `3m`")
     period = roster.parse_period(inv.args[0] if inv.args else "7d")
     now = deps.clock()
-    with reading(deps.factory) as session:
+    with transaction(deps.factory) as session:
         figures = stats.summary(session, now - period, now)
-    return reports.stats_answer(figures, deps.settings.timezone)
+        chart = charts.spec(session, figures, charts.title(now))
+        drawn = charts.has_data(chart)
+        if drawn:  # drawn and sent to their DM by the dispatcher, after this answer
+            stamp = inv.trigger_id or f"{now.timestamp():.0f}"
+            charts.enqueue(
+                session,
+                chart,
+                key=f"stats:{inv.user_id}:{stamp}"[:255],
+                channel=inv.user_id,
+                filename=f"support-stats-{now:%Y%m%d-%H%M%S}.png",
+                now=now,
+            )
+    if drawn:
+        deps.wake_outbox()
+    return reports.stats_answer(figures, deps.settings.timezone, chart=drawn)
 
 
 def _digest(deps: Deps, inv: Invocation) -> Answer:

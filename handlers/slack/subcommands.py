@@ -31,6 +31,8 @@ class Invocation:
     public: bool = False
     # Set by a subcommand that opens a modal: the view, opened right after the ack.
     modal: dict[str, Any] | None = None
+    # The command's trigger_id: unique per invocation (keys what it queues).
+    trigger_id: str = ""
 
 
 @dataclass(frozen=True)

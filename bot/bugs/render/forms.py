@@ -60,6 +60,9 @@ class FileForm:
     chosen: list[str] = field(default_factory=list)
     meta: dict[str, Any] | None = None
     refused: str | None = None
+    # One bug for all the tickets of an emerging pattern (its id), and how many they are.
+    pattern: int | None = None
+    pattern_tickets: int = 0
 
 
 def _option(value: str, text: str, description: str | None = None) -> Block:
@@ -97,9 +100,14 @@ def _select(options: list[Block], initial: str | None) -> Block:
 
 
 def _metadata(form: FileForm | LinkForm) -> str:
-    return json.dumps(
-        {"ticket": form.ticket_id, "channel": form.channel, "thread_ts": form.thread_ts}
-    )
+    meta: dict[str, Any] = {
+        "ticket": form.ticket_id,
+        "channel": form.channel,
+        "thread_ts": form.thread_ts,
+    }
+    if isinstance(form, FileForm) and form.pattern is not None:
+        meta["pattern"] = form.pattern
+    return json.dumps(meta)
 
 
 def _modal(callback: str, title: str, submit: str, blocks: list[Block], meta: str) -> dict:
@@ -118,6 +126,11 @@ def file_form(form: FileForm) -> dict[str, Any]:
     """The File bug modal, prefilled from the ticket (or from a filing Jira refused)."""
     intro = f"Files a Jira issue for *{escape(form.ticket_label)}*; the thread gets its link, and "
     intro += "everyone linked hears when it is fixed."
+    if form.pattern is not None:
+        intro = (
+            f"Files one Jira issue for all {form.pattern_tickets} tickets of this pattern: each "
+            "is linked to it, each thread gets its link, and everyone hears when it is fixed."
+        )
     blocks: list[Block] = [context(intro)]
     if form.refused:
         blocks.append(context(f":x: Jira refused the last attempt: {escape(form.refused)}"))
@@ -145,9 +158,12 @@ def file_form(form: FileForm) -> dict[str, Any]:
             optional=True,
         )
     )
-    blocks.append(
-        actions(button("Link to an existing bug instead", Action.BUG_LINK_INSTEAD, value="link"))
-    )
+    if form.pattern is None:
+        blocks.append(
+            actions(
+                button("Link to an existing bug instead", Action.BUG_LINK_INSTEAD, value="link")
+            )
+        )
     return _modal(View.BUG_FILE_FORM, "File a Jira bug", "File bug", blocks, _metadata(form))
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from bot.bugs.render.load import bug_line
 from bot.insights.stats import EngineerResponse, ResponseTimes, Stats, TeamAttendance
 from bot.render.blocks import (
+    Block,
     Message,
     context,
     cut,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from bot.insights.digest import Digest, DigestConfig
     from bot.insights.models import DigestRun
 
+NO_CHART = "No chart: no tickets, SLA outcomes or shifts to draw in this period."
 MAX_TEAMS = 15
 SUMMARY = 90
 DAY_NAMES = {
@@ -136,8 +138,22 @@ def engineer_lines(found: Sequence[EngineerResponse]) -> list[str]:
     return lines
 
 
-def stats_answer(figures: Stats, tz: str) -> Message:
-    """The `/support stats` answer: every figure of the period."""
+def chart_note(chart: bool | None, where: str) -> list[Block]:
+    """A line saying where the chart goes, or that there is nothing to draw (None: no line)."""
+    if chart is None:
+        return []
+    if not chart:
+        return [context(f":bar_chart: {NO_CHART}")]
+    return [
+        context(
+            f":bar_chart: A chart follows {where}: tickets per week for the top tags over 8 "
+            "weeks, SLA attainment, and shifts staffed and no-shows per team."
+        )
+    ]
+
+
+def stats_answer(figures: Stats, tz: str, *, chart: bool | None = None) -> Message:
+    """The `/support stats` answer: every figure of the period (and where its chart goes)."""
     length = period_name(figures.until - figures.since)
     teams = _team_lines(figures.teams, no_shows_only=False) or ["_no shifts ended_"]
     blocks = [
@@ -159,6 +175,7 @@ def stats_answer(figures: Stats, tz: str) -> Message:
             "First-response times and SLA count tickets first seen in the period; an SLA "
             "target counts once it was met or missed. `/support help stats`"
         ),
+        *chart_note(chart, "in your DM with the bot"),
     ]
     text = (
         f"Support stats, last {length}: {figures.tickets} tickets, first response median "
@@ -168,7 +185,9 @@ def stats_answer(figures: Stats, tz: str) -> Message:
     return fallback(text), fit_blocks(blocks)
 
 
-def digest_message(digest: Digest, tz: str, *, preview: bool = False) -> Message:
+def digest_message(
+    digest: Digest, tz: str, *, preview: bool = False, chart: bool | None = None
+) -> Message:
     """The weekly digest: volume and trend, SLA, top bugs by load, tags, no-shows by team."""
     figures = digest.stats
     no_shows = _team_lines(figures.teams, no_shows_only=True) or ["_no no-shows_ :tada:"]
@@ -187,6 +206,7 @@ def digest_message(digest: Digest, tz: str, *, preview: bool = False) -> Message
         section(f"*Most common tags:* {tags_line(figures.tags)}"),
         section("*No-shows by team*\n" + "\n".join(no_shows)),
         context("Leads can change when and where this goes with `/support digest`."),
+        *chart_note(chart, "below"),
     ]
     text = (
         f"Weekly support digest: {figures.tickets} tickets, SLA first response "

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from integrations.simulators.slack import files as slack_files
 from integrations.simulators.slack import views as slack_views
 from integrations.simulators.slack.objects import inspect_message, is_top_level, ts_key
 from integrations.simulators.slack.state import SlackState
@@ -38,6 +39,11 @@ class SlackInspection:
         """The users.info object of a user."""
         with self.lock:
             return copy.deepcopy(self.state.user(user_id))
+
+    def shared_files(self) -> list[dict[str, Any]]:
+        """Every file shared through files.completeUploadExternal, in upload order."""
+        with self.lock:
+            return slack_files.shared_files(self.state)
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Top-level messages of a conversation, oldest first."""

@@ -19,6 +19,7 @@ from integrations.simulators.base import SimRequest, SimResponse, SimulatorServe
 from integrations.simulators.slack import chat as slack_chat
 from integrations.simulators.slack import conversations as slack_conversations
 from integrations.simulators.slack import directory
+from integrations.simulators.slack import files as slack_files
 from integrations.simulators.slack import views as slack_views
 from integrations.simulators.slack.inspection import SlackInspection
 from integrations.simulators.slack.objects import inspect_message
@@ -51,6 +52,7 @@ DEFAULT_SCOPES = (
     "usergroups:write",
     "users:read",
     "users:read.email",
+    "files:write",
 )
 
 Method = Callable[[SlackState, dict[str, Any]], dict[str, Any]]
@@ -117,7 +119,8 @@ class SlackSimulator(SlackInspection, SimulatorServer):
             scopes=scopes,
         )
         self.limiter = RateLimiter(enabled=rate_limits)
-        for method in METHODS:
+        self.methods: dict[str, Method] = slack_files.with_uploads(self, METHODS)
+        for method in self.methods:
             for verb in ("GET", "POST"):
                 self.route(verb, "/api/" + re.escape(method), method, self._api(method))
         self.route("POST", "/response/{key}", "response_url", self._response_url)
@@ -140,8 +143,8 @@ class SlackSimulator(SlackInspection, SimulatorServer):
     # ---- HTTP ---------------------------------------------------------------------------
     def authenticate(self, request: SimRequest, route: str) -> SimResponse | None:
         """Bearer token (or `token` argument) must be the bot token."""
-        if route in ("response_url", "unknown_method"):
-            return None
+        if route in ("response_url", "unknown_method", "file_upload"):
+            return None  # the upload URL is the credential
         auth = request.header("authorization")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         token = token or str(request.args().get("token") or "")
@@ -164,7 +167,7 @@ class SlackSimulator(SlackInspection, SimulatorServer):
                     body = {"ok": False, "error": "ratelimited"}
                     return SimResponse(429, body, {"Retry-After": str(retry_after)})
                 try:
-                    body = {"ok": True, **METHODS[method](self.state, args)}
+                    body = {"ok": True, **self.methods[method](self.state, args)}
                 except SlackFault as fault:
                     body = {"ok": False, "error": fault.error, **fault.extra}
             return SimResponse(200, body, self._headers())

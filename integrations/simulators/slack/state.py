@@ -61,6 +61,7 @@ class SlackState:
         self.modal_stacks: dict[str, list[dict[str, Any]]] = {}
         self.homes: dict[str, dict[str, Any]] = {}
         self.response_urls: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}  # uploads by file id (slack/files.py)
         self._last_ts = (0, 0)
         self._seq = 0
         self.add_user(bot_user_id, "supportbot", real_name="Supportbot", is_bot=True)
