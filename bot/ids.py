@@ -43,6 +43,7 @@ class Action(StrEnum):
     QUESTION_ASK = "question_ask"
     QUESTION_TAKE = "question_take"
     HANDOFF_OPEN = "handoff_open"
+    CUSTOMERS_TELL = "customers_tell"
 
 
 class View(StrEnum):
@@ -53,6 +54,7 @@ class View(StrEnum):
     BUG_LINK_FORM = "bug_link_form"
     QUESTION_FORM = "question_form"
     HANDOFF_FORM = "handoff_form"
+    CUSTOMERS_FORM = "customers_form"
 
 
 class RotationField(StrEnum):
@@ -94,6 +96,15 @@ class BugField(StrEnum):
     MESSAGES = "bug_messages"
     PICK = "bug_pick"
     UNLINK = "bug_unlink_keys"
+
+
+class CustomerField(StrEnum):
+    """Block ids (and action ids) of the Tell the customers modal's inputs."""
+
+    REPLY = "customers_reply"
+    TICKETS = "customers_tickets"  # one block per 10 tickets: customers_tickets_0, _1, …
+    OTHERS = "customers_others"
+    STATUS = "customers_status"
 
 
 class QuestionField(StrEnum):
