@@ -168,7 +168,7 @@ def build_runtime(
     )
     clients = Clients(slack=client, zendesk=_zendesk_client(settings))
     clients.helpdesk = _helpdesk_callback(settings, clock)
-    clients.zendesk_pace = Pacer(settings.zendesk_update_rate)
+    clients.zendesk_pace = Pacer(settings.zendesk_update_rate, clock)
     clients.jira = _jira_client(settings, clock)
     clients.jira_search = _jira_client(settings, clock, timeout=SEARCH_TIMEOUT)
     pressure = Pressure()

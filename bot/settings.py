@@ -18,8 +18,8 @@ from bot.render.times import WEEKDAYS, parse_clock, parse_day
 SLACK_API_DEFAULT = "https://slack.com/api/"
 FIX_PLACEHOLDERS = ("key", "summary", "resolution", "fix_version")
 DEFAULT_FIX_TEMPLATE = (
-    "Good news: the problem you reported ({summary}) is fixed in version {fix_version}. "
-    "Thank you for your patience!"
+    "Good news: the problem behind your request ({summary}) is fixed in version "
+    "{fix_version}. Thank you for your patience!"
 )
 
 _EXAMPLES: dict[str, str] = {

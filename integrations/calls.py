@@ -41,7 +41,7 @@ def run(
         claimed = pending_calls.claim(session, now, list(executors), limit)
     done = failed = 0
     for call in claimed:
-        wait = pacer.take(now) if pacer is not None and helpdesk_calls.paced(call) else None
+        wait = pacer.take() if pacer is not None and helpdesk_calls.paced(call) else None
         if wait is not None:
             with transaction(factory) as session:
                 pending_calls.release(session, call.id, wait)
