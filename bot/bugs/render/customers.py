@@ -168,6 +168,12 @@ def nobody_left(key: str, told: int) -> str:
 
 def queued(key: str, n: int, already: int) -> Message:
     """The DM confirming a submission."""
+    if not n:
+        text = (
+            f"Nobody new to tell about {escape(key)}: the {already} chosen had been told already "
+            "or no longer wait on it."
+        )
+        return fallback(text), []
     text = f":mega: Telling {n} customer{'s' if n != 1 else ''} that {escape(key)} is fixed."
     if already:
         text += f" {already} chosen had been told already or no longer wait on it; skipped."
