@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import outbox
+from bot import outbox, people
 from bot.bugs.models import Bug, BugLink, BugTransition, CustomerReply
 from bot.bugs.records import BugConfig, bug_by_key, ticket_label
 from bot.bugs.render import customers as render
@@ -33,6 +33,7 @@ PUBLIC_REPLY = "helpdesk.public_reply"
 NEW_STATUSES = ("pending", "solved")
 ZENDESK = "zendesk"
 OPEN = ("new", "open", "pending", "hold")
+NOT_ALLOWED = "Only full members of this workspace can tell customers."
 BODY_LIMIT = 3000
 
 
@@ -152,6 +153,8 @@ def offer(
 ) -> Offer:
     """What the modal offers; from a DM (no `ticket_id`) the agent's own tickets, from a
     thread every linked ticket with that thread's first. UserError when there is nothing."""
+    if people.is_full_member(session, user_id) is not True:
+        raise UserError(NOT_ALLOWED)
     bug = bug_by_key(session, key)
     if bug is None:
         raise UserError(f"{key} is not a bug linked to any ticket.")
@@ -201,6 +204,8 @@ def tell(
     `others` chooses too the tickets of the same scope (`scope_user`'s, or all) that the form
     did not list one by one (`shown`): a modal lists at most `render.SHOWN`.
     """
+    if people.is_full_member(session, user_id) is not True:
+        raise UserError(NOT_ALLOWED)
     body = body.strip()
     if not body:
         raise UserError("Write the reply the customers should get.")

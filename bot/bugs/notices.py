@@ -170,6 +170,7 @@ def notify(
     told = customers.told_before(session, bug, [t.id for _, t in rows]) if kind == REOPENED else {}
     tell = tell_render.tell_button(bug.key) if kind == CLOSED else None
     can_tell: set[str] = set()
+    told_to: dict[str, list[str]] = {}  # per person waiting: who told their tickets' customers
     for link, ticket in rows:
         shown = render.WaitingTicket(
             label=ticket_label(ticket),
@@ -178,6 +179,9 @@ def notify(
             channel=ticket.channel_id or None,
         )
         waiting.setdefault(link.linked_by, []).append(shown)
+        teller = told[ticket.id].told_by if ticket.id in told else None
+        if teller:
+            told_to.setdefault(link.linked_by, []).append(teller)
         replies = customers.replies_to(ticket, config)
         if replies:
             can_tell.add(link.linked_by)
@@ -187,6 +191,8 @@ def notify(
         assignee_id = assignees[who]
         if assignee_id and assignee_id != link.linked_by:
             waiting.setdefault(assignee_id, []).append(shown)
+            if teller:
+                told_to.setdefault(assignee_id, []).append(teller)
             if replies:
                 can_tell.add(assignee_id)
         if ticket.published_version >= 0 and ticket.channel_id:
@@ -197,7 +203,7 @@ def notify(
                 assignee=ticket.assignee,
                 assignee_id=assignee_id,
                 tell=tell if replies else None,
-                told_by=told[ticket.id].told_by if ticket.id in told else None,
+                told_by=teller,
             )
             # A posted root's ts is given directly: the dispatcher then has no parent to look
             # up for each of what may be a thousand replies.
@@ -215,12 +221,13 @@ def notify(
         if takes_notes(ticket, config):
             noted.append(ticket)
     queue_notes(session, noted, f"{base}:note", note, now)
-    told_line = tell_render.already_told([(r.told_by, "") for r in told.values()]) if told else None
     for user_id, tickets in waiting.items():
         person = session.get(SlackUser, user_id)
         if person is not None and (person.deleted or person.is_bot):
             continue
         button = tell if user_id in can_tell else None
+        tellers = told_to.get(user_id)
+        told_line = tell_render.already_told(tellers) if tellers else None
         outbox.enqueue_message(
             session,
             render.transition_dm(view, kind, tickets, tell=button, told=told_line),

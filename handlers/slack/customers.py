@@ -87,7 +87,7 @@ def _submit(deps: Deps) -> Any:
                     config=bug_config(deps.settings),
                 )
         except UserError as err:
-            block = F.REPLY if not reply.strip() else forms.first_tickets_block(meta)
+            block = forms.first_tickets_block(meta) if reply.strip() else F.REPLY
             ack(response_action="errors", errors={block: err.message})
             return
         ack()

@@ -183,7 +183,7 @@ def test_on_reopen_nothing_is_sent_and_the_notice_says_who_was_told(bugdesk: Any
         assert "<@U0AGENT> had told the customer" in reopened["text"]
         assert "customers_tell" not in json.dumps(reopened.get("blocks") or [])
     [dm] = [m for m in bugdesk.slack.dms("U0AGENT") if "was reopened" in m["text"]]
-    assert "3 customers had been told" in text_of(dm)
+    assert "2 customers had been told" in text_of(dm) and "<@U0AGENT>" in text_of(dm)
 
 
 def test_an_unknown_placeholder_in_the_template_is_a_clear_settings_error() -> None:
@@ -195,3 +195,15 @@ def test_an_unknown_placeholder_in_the_template_is_a_clear_settings_error() -> N
         Settings(_env_file=None, customer_fix_template="{summary!r}")
     ok = Settings(_env_file=None, customer_fix_template="{key} fixed in {fix_version} {{ok}}")
     assert ok.customer_fix_template.startswith("{key}")
+
+
+def test_guests_cannot_tell_customers(bugdesk: Any) -> None:
+    bugdesk.slack.add_user("U0GUEST", "gus", real_name="Gus Guest", is_restricted=True)
+    tickets = _three(bugdesk)
+    refused = _open_from_thread(bugdesk, tickets[0][1], user="U0GUEST")
+    assert refused.view is None and any("Only full members" in t for t in refused.ephemeral)
+    view = _open_from_thread(bugdesk, tickets[0][1]).view
+    answer = submit(bugdesk, view, user="U0GUEST")
+    assert "Only full members" in answer.json["errors"]["customers_tickets_0"]
+    bugdesk.settle()
+    assert [_public(bugdesk, t) for t, _ in tickets] == [[], [], []]

@@ -208,10 +208,10 @@ def gave_up(label: str, error: str) -> Message:
     return fallback(text), []
 
 
-def already_told(entries: Sequence[tuple[str, str]]) -> str:
-    """A reopen notice's line naming who told the customers (user id, ticket label)."""
-    people = sorted({f"<@{who}>" for who, _ in entries})
-    n = len(entries)
+def already_told(tellers: Sequence[str]) -> str:
+    """A reopen DM's line: how many of the person's customers were told it was fixed, by whom."""
+    people = sorted({f"<@{who}>" for who in tellers})
+    n = len(tellers)
     return (
         f"{n} customer{'s' if n != 1 else ''} had been told it was fixed (by "
         f"{', '.join(people)}); nothing was sent to them now."
