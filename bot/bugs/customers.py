@@ -27,7 +27,7 @@ from bot.errors import UserError
 from bot.models import PendingCall
 from bot.settings import FIX_PLACEHOLDERS
 from bot.tickets import agents
-from bot.tickets.models import Ticket
+from bot.tickets.models import Ticket, TicketComment
 
 PUBLIC_REPLY = "helpdesk.public_reply"
 NEW_STATUSES = ("pending", "solved")
@@ -262,6 +262,24 @@ def tell(
         for ticket_id, reply_id in inserted.items()
     ]
     insert_rows_if_absent(session, PendingCall, calls, ["key"])
+    # Recorded first, so the helpdesk's echo of each reply stays out of the thread (which
+    # gets its own record of who told the customer).
+    echoes = [
+        {
+            "ticket_id": ticket_id,
+            "external_id": f"slack:customer:{transition.id}:{ticket_id}",
+            "author": "supportbot",
+            "author_id": user_id,
+            "by_agent": True,
+            "public": True,
+            "body": body,
+            "created_at": now,
+            "from_slack": True,
+            "posted": True,
+        }
+        for ticket_id in inserted
+    ]
+    insert_rows_if_absent(session, TicketComment, echoes, ["ticket_id", "external_id"])
     already += len(chosen) - len(inserted)
     outbox.enqueue_message(
         session,

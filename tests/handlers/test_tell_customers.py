@@ -76,6 +76,9 @@ def test_the_close_notice_tells_every_customer_once_and_each_thread_records_it(
         [record] = bug_replies(bugdesk, root, "told the customer")
         assert "<@U0AGENT>" in record["text"] and "*pending*" in record["text"]
         assert "2.4" in record["text"]
+        # Zendesk's webhook echoing the reply adds nothing: the record says it.
+        thread = bugdesk.slack.replies(SUPPORT, root["ts"])
+        assert sum(reply[:40] in m["text"] for m in thread) == 1
     assert any("Telling 3 customers" in m["text"] for m in bugdesk.slack.dms("U0AGENT"))
 
 
