@@ -25,6 +25,7 @@ from bot.bugs.state import DONE
 from bot.db import insert_rows_if_absent
 from bot.errors import UserError
 from bot.models import PendingCall
+from bot.render.blocks import escape
 from bot.settings import FIX_PLACEHOLDERS
 from bot.tickets import agents
 from bot.tickets.models import Ticket, TicketComment
@@ -157,10 +158,12 @@ def offer(
         raise UserError(NOT_ALLOWED)
     bug = bug_by_key(session, key)
     if bug is None:
-        raise UserError(f"{key} is not a bug linked to any ticket.")
+        raise UserError(f"{escape(key)} is not a bug linked to any ticket.")
     transition = closed_transition(session, bug)
     if transition is None:
-        raise UserError(f"{key} is not done any more, so its customers cannot be told it is fixed.")
+        raise UserError(
+            f"{escape(key)} is not done any more, so its customers cannot be told it is fixed."
+        )
     mine = None if ticket_id is not None else user_id
     tickets, told = waiting(session, bug, transition, config, user_id=mine, first=ticket_id)
     if not tickets:
@@ -216,9 +219,11 @@ def tell(
     bug = bug_by_key(session, key)
     transition = session.get(BugTransition, transition_id)
     if bug is None or transition is None or transition.bug_id != bug.id:
-        raise UserError(f"{key} changed since the form opened; open it again.")
+        raise UserError(f"{escape(key)} changed since the form opened; open it again.")
     if closed_transition(session, bug) != transition:
-        raise UserError(f"{key} was reopened or closed again since the form opened; open it again.")
+        raise UserError(
+            f"{escape(key)} was reopened or closed again since the form opened; open it again."
+        )
     allowed, _ = waiting(session, bug, transition, config)
     wanted = set(ticket_ids)
     if others:

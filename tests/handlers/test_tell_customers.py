@@ -210,3 +210,15 @@ def test_guests_cannot_tell_customers(bugdesk: Any) -> None:
     assert "Only full members" in answer.json["errors"]["customers_tickets_0"]
     bugdesk.settle()
     assert [_public(bugdesk, t) for t, _ in tickets] == [[], [], []]
+
+
+def test_a_form_opened_before_a_reopen_sends_nothing(bugdesk: Any) -> None:
+    tickets = _three(bugdesk)
+    view = _open_from_thread(bugdesk, tickets[0][1]).view
+    bugdesk.clock.advance(minutes=3)
+    bugdesk.jira.reopen("SUP-1")
+    bugdesk.settle()
+    answer = submit(bugdesk, view)
+    assert "reopened" in answer.json["errors"]["customers_tickets_0"]
+    bugdesk.settle()
+    assert [_public(bugdesk, t) for t, _ in tickets] == [[], [], []]
