@@ -79,6 +79,8 @@ def main() -> None:
         jira_project_key="SUP",
         jira_webhook_secret=JIRA_SECRET,
         outbox_channel_rate=1.0,
+        # This Zendesk simulator enforces no limit, so notes are not paced to Zendesk's.
+        zendesk_update_rate=10000,
         log_level="WARNING",
     )
     runtime = build_runtime(settings, scheduler=False, engine=engine)

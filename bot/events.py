@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.bugs import calls as bug_calls
+from bot.bugs import customers
 from bot.bugs import notices as bug_notices
 from bot.bugs.records import BugConfig
 from bot.errors import UserError
@@ -47,7 +48,12 @@ def home_config(settings: Settings) -> home.HomeConfig:
 
 def bug_config(settings: Settings) -> BugConfig:
     """The bug rules' view of the settings."""
-    return BugConfig(project_key=settings.jira_project_key, notes=settings.zendesk_configured)
+    return BugConfig(
+        project_key=settings.jira_project_key,
+        notes=settings.zendesk_configured,
+        callback=settings.helpdesk_callback_configured,
+        fix_template=settings.customer_fix_template,
+    )
 
 
 def apply_ticket_event(
@@ -92,8 +98,10 @@ def processors(settings: Settings) -> Mapping[str, Processor]:
             )
         return apply_ticket_event(session, normalized, now, config)
 
+    callback = settings.helpdesk_callback_configured
+
     def slack(session: Session, event: InboundEvent, now: datetime) -> str | None:
-        return slack_event(session, event, now, homes)
+        return slack_event(session, event, now, homes, callback=callback)
 
     def jira(session: Session, event: InboundEvent, now: datetime) -> str | None:
         return bug_notices.process_webhook(session, event.payload, now, bug_config(settings))
@@ -102,9 +110,15 @@ def processors(settings: Settings) -> Mapping[str, Processor]:
 
 
 def slack_event(
-    session: Session, event: InboundEvent, now: datetime, config: home.HomeConfig
+    session: Session,
+    event: InboundEvent,
+    now: datetime,
+    config: home.HomeConfig,
+    *,
+    callback: bool = False,
 ) -> str | None:
-    """Act on one stored Slack event; returns why it was ignored, or None."""
+    """Act on one stored Slack event (`callback`: the generic helpdesk takes notes); returns
+    why it was ignored, or None."""
     body = event.payload.get("event") or {}
     if event.event_type == "app_home_opened":
         if body.get("tab", "home") != "home":
@@ -112,11 +126,13 @@ def slack_event(
         home.request_home(session, body["user"], now, config, reason=f"open:{event.external_id}")
         return None
     if event.event_type == "message":
-        return _thread_reply(session, body, now)
+        return _thread_reply(session, body, now, callback)
     return f"unhandled slack event {event.event_type}"
 
 
-def _thread_reply(session: Session, message: dict[str, object], now: datetime) -> str | None:
+def _thread_reply(
+    session: Session, message: dict[str, object], now: datetime, callback: bool
+) -> str | None:
     """A person's reply in a ticket thread is noted as their work on the ticket, and goes to
     the ticket when the channel opted in."""
     if message.get("subtype") or message.get("bot_id") or not message.get("user"):
@@ -142,6 +158,7 @@ def _thread_reply(session: Session, message: dict[str, object], now: datetime) -
             text=str(message.get("text") or ""),
             user_id=str(message["user"]),
             now=now,
+            callback=callback,
         )
     except UserError as err:
         return err.message
@@ -175,4 +192,5 @@ def reactions(settings: Settings) -> Mapping[str, Reactions]:
         ticket_names.LOOKUP: Reactions(on_success=names, on_failure=no_names),
         agents.LOOKUP: Reactions(on_success=agents.looked_up, on_failure=agents.lookup_failed),
         **bug_calls.reactions(bug_config(settings)),
+        customers.PUBLIC_REPLY: Reactions(on_success=customers.sent, on_failure=customers.failed),
     }

@@ -44,6 +44,7 @@ class Action(StrEnum):
     QUESTION_TAKE = "question_take"
     HANDOFF_OPEN = "handoff_open"
     PATTERN_FILE = "pattern_file"
+    CUSTOMERS_TELL = "customers_tell"
 
 
 class View(StrEnum):
@@ -54,6 +55,7 @@ class View(StrEnum):
     BUG_LINK_FORM = "bug_link_form"
     QUESTION_FORM = "question_form"
     HANDOFF_FORM = "handoff_form"
+    CUSTOMERS_FORM = "customers_form"
 
 
 class RotationField(StrEnum):
@@ -95,6 +97,15 @@ class BugField(StrEnum):
     MESSAGES = "bug_messages"
     PICK = "bug_pick"
     UNLINK = "bug_unlink_keys"
+
+
+class CustomerField(StrEnum):
+    """Block ids (and action ids) of the Tell the customers modal's inputs."""
+
+    REPLY = "customers_reply"
+    TICKETS = "customers_tickets"  # one block per 10 tickets: customers_tickets_0, _1, …
+    OTHERS = "customers_others"
+    STATUS = "customers_status"
 
 
 class QuestionField(StrEnum):

@@ -29,8 +29,10 @@ from handlers.slack.app import build_bolt_app
 from handlers.slack.followups import Followups
 from handlers.web import build_web_app
 from integrations.clients import Clients
+from integrations.helpdesk_callback import HelpdeskCallback
 from integrations.jira import JiraClient
 from integrations.metrics import Metrics
+from integrations.pacing import Pacer
 from integrations.slack_delivery import Dispatcher, make_web_client
 from integrations.slack_directory import fetch_groups, fetch_users
 from integrations.zendesk import ZendeskClient
@@ -165,6 +167,8 @@ def build_runtime(
         metrics=metrics,
     )
     clients = Clients(slack=client, zendesk=_zendesk_client(settings))
+    clients.helpdesk = _helpdesk_callback(settings, clock)
+    clients.zendesk_pace = Pacer(settings.zendesk_update_rate, clock)
     clients.jira = _jira_client(settings, clock)
     clients.jira_search = _jira_client(settings, clock, timeout=SEARCH_TIMEOUT)
     pressure = Pressure()
@@ -258,6 +262,18 @@ def _zendesk_client(settings: Settings) -> ZendeskClient | None:
         settings.zendesk_url or "",
         settings.zendesk_email or "",
         settings.secret("zendesk_api_token"),
+    )
+
+
+def _helpdesk_callback(
+    settings: Settings, clock: Callable[[], datetime]
+) -> HelpdeskCallback | None:
+    if not settings.helpdesk_callback_configured:
+        return None
+    return HelpdeskCallback(
+        settings.helpdesk_callback_url or "",
+        settings.secret("helpdesk_webhook_secret"),
+        clock=lambda: clock().timestamp(),
     )
 
 

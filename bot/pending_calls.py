@@ -148,6 +148,15 @@ def failed(
         owner.on_failure(session, call, error, give_up, now)
 
 
+def release(session: Session, call_id: int, at: datetime) -> None:
+    """Put a claimed call back, not counted as an attempt, to be made at `at` (paced)."""
+    call = session.get(PendingCall, call_id)
+    if call is None or call.status != "running":
+        return
+    call.status, call.lease_until, call.next_attempt_at = "pending", None, at
+    call.attempts = max(call.attempts - 1, 0)
+
+
 def get(session: Session, key: str) -> PendingCall | None:
     """A call by its key."""
     return session.scalar(select(PendingCall).where(PendingCall.key == key))

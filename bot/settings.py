@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,11 @@ from sqlalchemy.exc import ArgumentError
 from bot.render.times import WEEKDAYS, parse_clock, parse_day
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
+FIX_PLACEHOLDERS = ("key", "summary", "resolution", "fix_version")
+DEFAULT_FIX_TEMPLATE = (
+    "Good news: the problem behind your request ({summary}) is fixed in version "
+    "{fix_version}. Thank you for your patience!"
+)
 
 _EXAMPLES: dict[str, str] = {
     "SLACK_BOT_TOKEN": "xoxb-1234-5678-abcdef",
@@ -43,6 +49,8 @@ _EXAMPLES: dict[str, str] = {
     "OUTBOX_CHANNEL_RATE": "1.0",
     "OUTBOX_STALL_SECONDS": "300",
     "ACCESS_LOG": "true",
+    "HELPDESK_CALLBACK_URL": "https://desk.acme.com/supportbot/callback",
+    "CUSTOMER_FIX_TEMPLATE": "Fixed in {fix_version}: {summary}",
 }
 
 _SLACK_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
@@ -77,6 +85,15 @@ class Settings(BaseSettings):
     zendesk_api_token: SecretStr | None = None
     zendesk_webhook_secret: SecretStr | None = None
     helpdesk_webhook_secret: SecretStr | None = None
+    # Where notes and public replies for tickets from /webhooks/helpdesk are POSTed (signed
+    # with HELPDESK_WEBHOOK_SECRET); unset: those tickets take nothing from Slack.
+    helpdesk_callback_url: str | None = None
+    # The public reply prefilled when agents tell customers a bug is fixed (placeholders:
+    # {key} {summary} {resolution} {fix_version}).
+    customer_fix_template: str = DEFAULT_FIX_TEMPLATE
+    # Zendesk's Update Ticket endpoint allows 100 requests a minute per account; notes and
+    # public replies are paced to this budget.
+    zendesk_update_rate: int = Field(default=100, ge=1, le=10000)
     support_channel: str | None = None
     # The weekly digest (bot/digest.py): channel (SUPPORT_CHANNEL when unset), day, local time.
     digest_channel: str | None = None
@@ -114,7 +131,12 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("jira_url", "zendesk_url", "public_url")
+    @field_validator("customer_fix_template")
+    @classmethod
+    def _fix_template(cls, value: str) -> str:
+        return check_fix_template(value)
+
+    @field_validator("jira_url", "zendesk_url", "public_url", "helpdesk_callback_url")
     @classmethod
     def _service_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
@@ -211,6 +233,11 @@ class Settings(BaseSettings):
         """True when every Zendesk setting needed to call the API is present."""
         return bool(self.zendesk_url and self.zendesk_email and self.zendesk_api_token)
 
+    @property
+    def helpdesk_callback_configured(self) -> bool:
+        """True when tickets from the generic helpdesk can take notes and replies."""
+        return bool(self.helpdesk_callback_url and self.helpdesk_webhook_secret)
+
     def secret(self, name: str) -> str:
         """The plain value of a secret setting, or '' when unset."""
         value = getattr(self, name)
@@ -236,6 +263,11 @@ class Settings(BaseSettings):
                 "JIRA_WEBHOOK_SECRET not set: /webhooks/jira refuses Jira's webhooks, so bug "
                 "changes arrive only with the 5-minute poll"
             )
+        if self.helpdesk_callback_url and self.helpdesk_webhook_secret is None:
+            problems.append(
+                "HELPDESK_CALLBACK_URL set but not HELPDESK_WEBHOOK_SECRET: callbacks are signed "
+                "with it, so the generic helpdesk takes no notes or replies until it is set"
+            )
         if self.zendesk_configured and self.zendesk_webhook_secret is None:
             problems.append(
                 "ZENDESK_WEBHOOK_SECRET not set: /webhooks/zendesk refuses Zendesk's webhooks, "
@@ -257,6 +289,25 @@ class Settings(BaseSettings):
                 "Information page (or set SLACK_APP_TOKEN=xapp-… to use Socket Mode)"
             )
         return problems
+
+
+def check_fix_template(value: str) -> str:
+    """A customer fix template whose placeholders are all known (ValueError names the rest)."""
+    if not value.strip():
+        raise ValueError("must not be empty")
+    try:
+        fields = [f for _, f, spec, conv in string.Formatter().parse(value) if f is not None]
+        odd = [f for _, f, spec, conv in string.Formatter().parse(value) if spec or conv]
+    except ValueError as err:
+        raise ValueError(f"{err}; write {{{{ and }}}} for literal braces") from None
+    unknown = sorted({f for f in fields if f not in FIX_PLACEHOLDERS})
+    if unknown:
+        names = ", ".join("{" + f + "}" for f in unknown)
+        known = ", ".join("{" + f + "}" for f in FIX_PLACEHOLDERS)
+        raise ValueError(f"unknown placeholder {names}; use {known}")
+    if odd:
+        raise ValueError("placeholders take no format spec or conversion, like {summary}")
+    return value
 
 
 def absolute_database_url(value: str) -> str:

@@ -16,8 +16,9 @@ from bot.pending_calls import Claimed, Reactions
 from bot.tickets import agents, notes
 from bot.tickets import names as ticket_names
 from bot.tickets.render.thread import note_for_ticket
-from integrations import jira_calls
+from integrations import helpdesk_calls, jira_calls
 from integrations.clients import Clients
+from integrations.pacing import Pacer
 from integrations.slack_directory import lookup_email, user_name
 
 log = logging.getLogger("supportbot.calls")
@@ -32,12 +33,19 @@ def run(
     now: datetime,
     *,
     limit: int = 20,
+    pacer: Pacer | None = None,
 ) -> dict[str, int]:
-    """Make up to `limit` due calls; returns counts of done and failed calls."""
+    """Make up to `limit` due calls; returns counts of done and failed calls. Calls that
+    update Zendesk tickets wait for `pacer`'s budget (put back, not counted as attempts)."""
     with transaction(factory) as session:
         claimed = pending_calls.claim(session, now, list(executors), limit)
     done = failed = 0
     for call in claimed:
+        wait = pacer.take() if pacer is not None and helpdesk_calls.paced(call) else None
+        if wait is not None:
+            with transaction(factory) as session:
+                pending_calls.release(session, call.id, wait)
+            continue
         try:
             result = executors[call.kind](call, now)
         except Exception as err:  # noqa: BLE001 - every vendor error is recorded on the call
@@ -80,7 +88,7 @@ def executors(factory: sessionmaker[Session], clients: Clients) -> dict[str, Exe
 
     table = {agents.LOOKUP: who_has, **jira_calls.executors(factory, clients)}
     if clients.zendesk is None:
-        return table
+        return {**table, **helpdesk_calls.executors(factory, clients, table)}
     zendesk = clients.zendesk
 
     def note(call: Claimed, now: datetime) -> dict[str, Any]:
@@ -95,4 +103,5 @@ def executors(factory: sessionmaker[Session], clients: Clients) -> dict[str, Exe
     def lookup(call: Claimed, _now: datetime) -> dict[str, Any]:
         return {"names": [zendesk.name_of(call.payload["kind"], call.payload["id"])]}
 
-    return {notes.NOTE: note, ticket_names.LOOKUP: lookup, **table}
+    table = {notes.NOTE: note, ticket_names.LOOKUP: lookup, **table}
+    return {**table, **helpdesk_calls.executors(factory, clients, table)}

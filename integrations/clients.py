@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from slack_sdk import WebClient
 
+from integrations.pacing import Pacer
 from integrations.zendesk import ExportPage
 
 
@@ -20,6 +21,12 @@ class ZendeskApi(Protocol):
 
     def add_internal_note(self, ticket_id: str, body: str) -> dict[str, Any]:
         """Add a private comment; returns {'comment_id': …}."""
+        ...
+
+    def add_public_reply(
+        self, ticket_id: str, body: str, status: str | None = None
+    ) -> dict[str, Any]:
+        """Add a public comment, optionally setting the status; returns {'comment_id': …}."""
         ...
 
     def export_tickets(
@@ -38,6 +45,24 @@ class ZendeskApi(Protocol):
 
     def name_of(self, kind: str, external_id: str) -> dict[str, Any]:
         """{'kind', 'id', 'name', 'email', 'is_agent'} for a user, group, organisation or brand."""
+        ...
+
+
+class HelpdeskApi(Protocol):
+    """What the app asks of the generic helpdesk: notes and public replies, by callback."""
+
+    def send(
+        self,
+        *,
+        kind: str,
+        source: str,
+        ticket_id: str,
+        body: str,
+        idempotency_key: str,
+        author: str | None = None,
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        """POST a `ticket.note` or `ticket.reply`; returns {'comment_id': …}."""
         ...
 
 
@@ -83,10 +108,13 @@ class JiraApi(Protocol):
 
 @dataclass
 class Clients:
-    """Slack always; Zendesk and Jira when configured."""
+    """Slack always; Zendesk, the generic helpdesk's callback and Jira when configured."""
 
     slack: WebClient
     zendesk: ZendeskApi | None = None
+    helpdesk: HelpdeskApi | None = None  # the generic helpdesk's callback
     jira: JiraApi | None = None
+    # The Update Ticket budget notes and public replies to Zendesk share (one per process)
+    zendesk_pace: Pacer | None = None
     # Jira with timeouts short enough for Slack's options requests
     jira_search: JiraApi | None = None

@@ -77,6 +77,21 @@ class ZendeskClient:
             raise ZendeskError(200, "the answer named no comment")
         return {"comment_id": str(comment["id"])}
 
+    def add_public_reply(
+        self, ticket_id: str, body: str, status: str | None = None
+    ) -> dict[str, Any]:
+        """Add a public comment (the customer gets it), optionally setting the status;
+        returns {'comment_id': …}."""
+        ticket: dict[str, Any] = {"comment": {"body": body, "public": True}}
+        if status:
+            ticket["status"] = status
+        answer = self._call("PUT", f"/api/v2/tickets/{ticket_id}.json", json={"ticket": ticket})
+        events = (answer.get("audit") or {}).get("events") or []
+        comment = next((e for e in events if e.get("type") == "Comment"), None)
+        if comment is None or comment.get("id") is None:
+            raise ZendeskError(200, "the answer named no comment")
+        return {"comment_id": str(comment["id"])}
+
     def export_tickets(
         self,
         *,

@@ -59,7 +59,7 @@ def calls_step(
     def step() -> int:
         if not table:
             return 0
-        result = calls.run(factory, table, owners, clock())
+        result = calls.run(factory, table, owners, clock(), pacer=clients.zendesk_pace)
         return result["done"] + result["failed"]
 
     return step
@@ -81,7 +81,7 @@ def build_jobs(
         return directory.refresh(factory, clients, configured_groups, now)
 
     def pending(now: datetime) -> dict[str, Any]:
-        return calls.run(factory, table, owners, now) if table else {}
+        return calls.run(factory, table, owners, now, pacer=clients.zendesk_pace) if table else {}
 
     def reconcile(now: datetime) -> dict[str, Any]:
         result = zendesk_export.reconcile(

@@ -160,6 +160,16 @@ def bugdesk(db_url: str, clock: Any) -> Iterator[Any]:
     running.stop()
 
 
+@pytest.fixture
+def backdesk(db_url: str, clock: Any) -> Iterator[Any]:
+    """The app wired to Jira and a generic helpdesk that receives its signed callbacks."""
+    from harness import start_app
+
+    running = start_app(db_url, clock=clock, jira=True, helpdesk=True)
+    yield running
+    running.stop()
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """How many fuzzed requests each endpoint got, by status (see tests/fuzzing.py)."""
     from fuzzing import summary

@@ -13,6 +13,7 @@ from bot.main import Runtime, build_runtime
 from bot.settings import Settings
 from handlers.server import WebServer
 from integrations.simulators.driver.client import SlackDriver
+from integrations.simulators.helpdesk import HelpdeskReceiver
 from integrations.simulators.jira.server import JiraSimulator
 from integrations.simulators.slack.server import SlackSimulator
 from integrations.simulators.zendesk.server import ZendeskSimulator
@@ -110,6 +111,11 @@ class App:
         """The Jira simulator wired to this app."""
         return self.extras["jira"]
 
+    @property
+    def helpdesk(self) -> HelpdeskReceiver:
+        """The generic helpdesk's callback receiver wired to this app."""
+        return self.extras["helpdesk"]
+
     def stop(self) -> None:
         """Stop the server, the runtime and the simulators."""
         self.server.stop()
@@ -119,6 +125,8 @@ class App:
             self.extras["zendesk"].stop()
         if "jira" in self.extras:
             self.extras["jira"].stop()
+        if "helpdesk" in self.extras:
+            self.extras["helpdesk"].stop()
 
 
 def start_app(
@@ -127,6 +135,7 @@ def start_app(
     clock: Clock | None = None,
     zendesk: bool = False,
     jira: bool = False,
+    helpdesk: bool = False,
     **overrides: Any,
 ) -> App:
     """Start the app on an ephemeral port against fresh simulators (Zendesk when asked)."""
@@ -165,6 +174,10 @@ def start_app(
             jira_project_key="SUP",
             jira_webhook_secret=JIRA_SECRET,
         )
+    if helpdesk:
+        receiver = HelpdeskReceiver(HELPDESK_SECRET, clock=clock.epoch).start()
+        extras["helpdesk"] = receiver
+        values.update(helpdesk_callback_url=receiver.url)
     values.update(overrides)
     settings = Settings(_env_file=None, **values)
     runtime = build_runtime(settings, clock=clock.now, scheduler=False)

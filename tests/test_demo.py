@@ -37,6 +37,9 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
         "@cam (assignee)",  # the assignee mentioned when the bug is fixed
         "── DM with @cam",  # and told in a DM
         "*Fixed since you last looked*",  # an agent's App Home
+        ":mega: @ada told the customer that SUP-1 is fixed",  # customers told, in the thread
+        "status pending, public replies: ['Good news",  # once each, on the Zendesk ticket
+        "has been told already",  # and nobody twice
         "@bob is on it",  # a question taken by the engineer on shift
         "*Hand-off: payments-oncall*",  # a hand-off to the next person
         "@payments-now now reaches: @bea",  # the on-shift group follows the shift

@@ -86,3 +86,31 @@ class BugTransition(Base):
     observed_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("bug_id", "kind", "changed_at"),)
+
+
+class CustomerReply(Base):
+    """A public reply telling a ticket's customer that its bug is fixed, once per close.
+
+    Unique on (close transition, ticket): a double submit, two agents at once, or the DM and a
+    thread both telling the same customer queue one reply. `status` is queued, sent or failed.
+    """
+
+    __tablename__ = "customer_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transition_id: Mapped[int] = mapped_column(ForeignKey("bug_transitions.id", ondelete="CASCADE"))
+    bug_id: Mapped[int] = mapped_column(ForeignKey("bugs.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    new_status: Mapped[str | None] = mapped_column(String(16))  # pending | solved
+    told_by: Mapped[str] = mapped_column(String(32))
+    batch: Mapped[str] = mapped_column(String(64))  # the modal submission that queued it
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("transition_id", "ticket_id"),
+        Index("ix_customer_replies_ticket", "ticket_id", "bug_id"),
+    )

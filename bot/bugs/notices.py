@@ -18,8 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.bugs import customers
 from bot.bugs.models import Bug, BugLink, BugTransition
 from bot.bugs.records import BugConfig, bug_by_key, ticket_label
+from bot.bugs.render import customers as tell_render
 from bot.bugs.render import messages as render
 from bot.bugs.state import DONE, BugState
 from bot.db import insert_if_absent, insert_rows_if_absent
@@ -165,6 +167,10 @@ def notify(
     note = render.bug_note(view, kind)
     roots = outbox.posted_many(session, [ticket.root_key for _, ticket in rows])
     noted: list[Ticket] = []
+    told = customers.told_before(session, bug, [t.id for _, t in rows]) if kind == REOPENED else {}
+    tell = tell_render.tell_button(bug.key) if kind == CLOSED else None
+    can_tell: set[str] = set()
+    told_to: dict[str, list[str]] = {}  # per person waiting: who told their tickets' customers
     for link, ticket in rows:
         shown = render.WaitingTicket(
             label=ticket_label(ticket),
@@ -173,12 +179,22 @@ def notify(
             channel=ticket.channel_id or None,
         )
         waiting.setdefault(link.linked_by, []).append(shown)
+        teller = told[ticket.id].told_by if ticket.id in told else None
+        if teller:
+            told_to.setdefault(link.linked_by, []).append(teller)
+        replies = customers.replies_to(ticket, config)
+        if replies:
+            can_tell.add(link.linked_by)
         who = (ticket.provider, ticket.assignee_id, ticket.assignee)
         if who not in assignees:
             assignees[who] = agents.assignee_of(session, ticket)
         assignee_id = assignees[who]
         if assignee_id and assignee_id != link.linked_by:
             waiting.setdefault(assignee_id, []).append(shown)
+            if teller:
+                told_to.setdefault(assignee_id, []).append(teller)
+            if replies:
+                can_tell.add(assignee_id)
         if ticket.published_version >= 0 and ticket.channel_id:
             reply = render.transition_reply(
                 view,
@@ -186,6 +202,8 @@ def notify(
                 agents=[link.linked_by],
                 assignee=ticket.assignee,
                 assignee_id=assignee_id,
+                tell=tell if replies else None,
+                told_by=teller,
             )
             # A posted root's ts is given directly: the dispatcher then has no parent to look
             # up for each of what may be a thousand replies.
@@ -207,9 +225,12 @@ def notify(
         person = session.get(SlackUser, user_id)
         if person is not None and (person.deleted or person.is_bot):
             continue
+        button = tell if user_id in can_tell else None
+        tellers = told_to.get(user_id)
+        told_line = tell_render.already_told(tellers) if tellers else None
         outbox.enqueue_message(
             session,
-            render.transition_dm(view, kind, tickets),
+            render.transition_dm(view, kind, tickets, tell=button, told=told_line),
             key=f"{base}:dm:{user_id}",
             channel=user_id,
             now=now,
@@ -219,8 +240,8 @@ def notify(
 
 def takes_notes(ticket: Ticket, config: BugConfig) -> bool:
     """Whether the bot can add internal notes to the ticket's helpdesk (Zendesk when it is
-    configured; another desk's outbound callback would be decided here)."""
-    return config.notes and ticket.provider == ZENDESK
+    configured, another desk when HELPDESK_CALLBACK_URL is)."""
+    return customers.replies_to(ticket, config)
 
 
 def queue_notes(

@@ -23,6 +23,7 @@ from bot.bugs.render import messages as render
 from bot.bugs.state import DONE, BugState
 from bot.db import insert_if_absent, update_rows
 from bot.errors import UserError
+from bot.settings import DEFAULT_FIX_TEMPLATE
 from bot.tickets.models import Ticket
 
 LINK = "jira.link"
@@ -38,6 +39,8 @@ class BugConfig:
 
     project_key: str | None = None
     notes: bool = False  # helpdesk notes can be sent (Zendesk is configured)
+    callback: bool = False  # the generic helpdesk takes notes and replies (HELPDESK_CALLBACK_URL)
+    fix_template: str = DEFAULT_FIX_TEMPLATE  # CUSTOMER_FIX_TEMPLATE
 
 
 # ---- the bug record --------------------------------------------------------------------------

@@ -176,6 +176,7 @@ def foundation(demo: Demo) -> None:
 def chapters() -> list[Callable[[Demo], None]]:
     """The demo's chapters, in order."""
     from bot.demo.bugs import bug_life
+    from bot.demo.customers import customers_told
     from bot.demo.insights import emerging_pattern, queue_and_load, weekly_digest
     from bot.demo.oncall import engineers_on_shift
     from bot.demo.people import agents_and_assignees
@@ -189,6 +190,7 @@ def chapters() -> list[Callable[[Demo], None]]:
         routing_and_sla,
         support_rotation,
         bug_life,
+        customers_told,
         agents_and_assignees,
         engineers_on_shift,
         queue_and_load,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot import people
 from bot.models import SlackUser, SlackUserGroup
 from bot.render.times import WEEKDAYS, minutes_text
-from bot.rotations import reach
+from bot.rotations import public_holidays, reach
 from bot.rotations.models import Rotation
 from bot.rotations.schedule import Pattern, check_rrule, shortest_gap
 
@@ -66,6 +66,8 @@ class RotationSpec:
     teams: list[str] = field(default_factory=list)
     users: list[str] = field(default_factory=list)
     holidays: list[str] = field(default_factory=list)
+    # Public holidays by country, `DE` or `DE-BY` (bot.rotations.public_holidays).
+    holiday_calendar: str | None = None
     shifts: list[FixedShift] = field(default_factory=list)
     cover_timeout_minutes: int = 10
     swap_deadline_minutes: int = 120
@@ -235,6 +237,10 @@ def _check_numbers(spec: RotationSpec) -> list[Problem]:
             parse_date(day)
         except ValueError as err:
             problems.append(("holidays", str(err)))
+    if spec.holiday_calendar:
+        reason = public_holidays.problem(spec.holiday_calendar)
+        if reason:
+            problems.append(("holiday_calendar", reason))
     return problems
 
 
@@ -333,6 +339,7 @@ def spec_of(rotation: Rotation) -> RotationSpec:
         teams=list(rotation.teams),
         users=list(rotation.users),
         holidays=list(rotation.holidays),
+        holiday_calendar=rotation.holiday_calendar,
         shifts=[
             FixedShift(
                 s["user"], datetime.fromisoformat(s["start"]), datetime.fromisoformat(s["end"])

@@ -44,6 +44,7 @@ ROTATION_KEYS = (
     "checkin_window",
     "shifts",
     "holidays",
+    "holiday_calendar",
     "cover_timeout_minutes",
     "swap_deadline_minutes",
     *reach.KEYS,
@@ -230,6 +231,8 @@ def _field(reader: _Reader, parsed: Parsed, key: str, value: yaml.Node, where: s
                 spec.checkin_before = number
             elif number is not None:
                 spec.checkin_after = number
+    elif key == "holiday_calendar":
+        spec.holiday_calendar = reader.text(value, "holiday_calendar") or None
     elif key == "pattern":
         _pattern(reader, parsed, value, where)
     elif key == "shifts":
@@ -388,6 +391,7 @@ def _exported(rotation: Rotation, handles: dict[str, str]) -> dict[str, Any]:
         ]
     if spec.holidays:
         out["holidays"] = list(spec.holidays)
+    out.update({"holiday_calendar": spec.holiday_calendar} if spec.holiday_calendar else {})
     if spec.cover_timeout_minutes != 10:
         out["cover_timeout_minutes"] = spec.cover_timeout_minutes
     if spec.swap_deadline_minutes != 120:

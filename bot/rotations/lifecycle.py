@@ -32,6 +32,7 @@ SCHEDULE_FIELDS = (
     "timezone",
     "people_per_shift",
     "holidays",
+    "holiday_calendar",
     "fixed_shifts",
 )
 MEMBER_FIELDS = ("teams", "users")
@@ -72,6 +73,7 @@ def config(rotation: Rotation) -> dict[str, Any]:
         "teams": list(rotation.teams),
         "users": list(rotation.users),
         "holidays": list(rotation.holidays),
+        "holiday_calendar": rotation.holiday_calendar,
         "fixed_shifts": list(rotation.fixed_shifts),
         "areas": list(rotation.areas or []),
         "escalation_minutes": rotation.escalation_minutes,
@@ -100,6 +102,7 @@ def _write(rotation: Rotation, spec: RotationSpec, now: datetime) -> None:
     rotation.teams = list(spec.teams)
     rotation.users = list(spec.users)
     rotation.holidays = sorted(set(spec.holidays))
+    rotation.holiday_calendar = spec.holiday_calendar
     rotation.fixed_shifts = [s.as_dict() for s in sorted(spec.shifts, key=lambda s: s.start)]
     rotation.areas = list(spec.areas)
     rotation.escalation_minutes = spec.escalation_minutes

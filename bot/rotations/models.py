@@ -41,6 +41,7 @@ class Rotation(Base):
     leads: Mapped[list[str]]
     teams: Mapped[list[str]]
     users: Mapped[list[str]]
+    holiday_calendar: Mapped[str | None] = mapped_column(String(64))
     holidays: Mapped[list[str]]
     # Fixed shifts as configured: [{"user": U…, "start": iso, "end": iso}].
     fixed_shifts: Mapped[list[Any]]

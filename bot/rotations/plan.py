@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import insert_rows_if_absent, update_rows
+from bot.rotations import public_holidays
 from bot.rotations.config import parse_date, pattern_of, spec_of, zone
 from bot.rotations.models import Rotation, Shift, ShiftAssignment, ShiftEvent, ShiftOffer
 from bot.rotations.render import shifts as say
@@ -47,7 +48,9 @@ def _slots(rotation: Rotation, start: datetime, end: datetime) -> list[Slot]:
     found: list[Slot] = []
     if spec.has_pattern:
         pattern = pattern_of(spec, parse_date(rotation.pattern["start_date"]))
-        holidays = [date.fromisoformat(d) for d in rotation.holidays]
+        holidays = {date.fromisoformat(d) for d in rotation.holidays}
+        years = range(start.year - 1, end.year + 2)
+        holidays |= public_holidays.days(rotation.holiday_calendar, years)
         found = [Slot(o, "pattern") for o in occurrences(pattern, tz, start, end, holidays)]
     for fixed in spec.shifts:
         if start <= fixed.start < end:

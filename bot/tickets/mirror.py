@@ -211,14 +211,16 @@ def _normalized(text: str) -> str:
 
 
 def _from_slack(session: Session, ticket: Ticket, comment: CommentIn) -> bool:
-    """Whether a helpdesk comment is the echo of a note this app sent from Slack."""
-    if comment.public or not comment.body:
-        return False  # notes from Slack are always internal
+    """Whether a helpdesk comment is the echo of a note or public reply this app sent from
+    Slack (the thread already says so)."""
+    if not comment.body:
+        return False
     wanted = _normalized(comment.body)
     sent = session.scalars(
         select(TicketComment.body).where(
             TicketComment.ticket_id == ticket.id,
             TicketComment.from_slack.is_(True),
+            TicketComment.public.is_(comment.public),
             TicketComment.external_id.like("slack:%"),
         )
     )

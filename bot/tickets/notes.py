@@ -29,6 +29,7 @@ def note_from_thread(
     text: str,
     user_id: str,
     now: datetime,
+    callback: bool = False,
 ) -> tuple[Ticket, bool]:
     """Queue a reply in a ticket's thread as an internal note (the message shortcut):
     (the ticket, False if already queued); UserError when it is no reply in a ticket thread."""
@@ -47,6 +48,7 @@ def note_from_thread(
         text=text,
         user_id=user_id,
         now=now,
+        callback=callback,
     )
     return ticket, queued
 
@@ -60,12 +62,16 @@ def request_note(
     text: str,
     user_id: str,
     now: datetime,
+    callback: bool = False,
 ) -> bool:
-    """Queue a Slack message as an internal note on its ticket; False if already queued."""
-    if ticket.provider != ZENDESK:
+    """Queue a Slack message as an internal note on its ticket; False if already queued.
+
+    Zendesk tickets take notes always; other helpdesks' when `callback` (their
+    HELPDESK_CALLBACK_URL is set)."""
+    if ticket.provider != ZENDESK and not callback:
         raise UserError(
-            f"tickets from {ticket.provider} cannot take notes from Slack "
-            "(only Zendesk tickets can)"
+            f"tickets from {ticket.provider} cannot take notes from Slack until "
+            "HELPDESK_CALLBACK_URL is set"
         )
     if not text.strip():
         raise UserError("that message has no text to send")
@@ -96,6 +102,7 @@ def request_note(
         payload={
             "ticket_pk": ticket.id,
             "ticket_id": ticket.external_id,
+            "provider": ticket.provider,
             "text": text,
             "channel": channel,
             "ts": message_ts,

@@ -15,6 +15,7 @@ from handlers.slack import (
     bugs,
     calendar,
     commands,
+    customers,
     engineers,
     errors,
     events,
@@ -126,6 +127,7 @@ def build_bolt_app(
     calendar.register(app, deps, registry)
     bugs.register(app, deps, jira_search)
     engineers.register(app, deps)
+    customers.register(app, deps)
     handoffs.register(app, deps)
     queue.register(app, deps, registry)
     bug_views.register(app, deps, registry)

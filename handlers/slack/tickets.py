@@ -34,6 +34,7 @@ def register(app: App, deps: Deps, registry: Registry) -> None:
                     text=str(message.get("text") or ""),
                     user_id=body["user"]["id"],
                     now=deps.clock(),
+                    callback=deps.settings.helpdesk_callback_configured,
                 )
                 label = f"#{ticket.external_id}"
         except UserError as err:

@@ -121,11 +121,14 @@ def transition_reply(
     agents: Sequence[str],
     assignee: str | None,
     assignee_id: str | None,
+    tell: Block | None = None,
+    told_by: str | None = None,
 ) -> tuple[str, list[Block]]:
     """The reply in a linked ticket's thread when the bug closes or reopens.
 
-    Plain mrkdwn text, no blocks: it renders the same, and a bug may queue a thousand of
-    these at once, so the outbox rows stay small.
+    Plain mrkdwn text with at most one actions block (`tell`, the Tell the customers button):
+    a bug may queue a thousand of these at once, so the outbox rows stay small. `told_by`
+    names who told this ticket's customer it was fixed, on a reopen.
     """
     if kind == "closed":
         head = f":white_check_mark: {_key_link(bug)} *{escape(bug.summary)}* is done: {_state(bug)}"
@@ -139,13 +142,24 @@ def transition_reply(
         who.append(f"<@{assignee_id}> (assignee)")
     elif assignee:
         who.append(f"assignee *{escape(assignee)}*")
-    return fallback(head + ("\n" + " · ".join(who) if who else "")), []
+    text = head + ("\n" + " · ".join(who) if who else "")
+    if told_by:
+        text += f"\n<@{told_by}> had told the customer it was fixed; nothing was sent now."
+    if tell is None:
+        return fallback(text), []
+    return fallback(text), [section(text), tell]
 
 
 def transition_dm(
-    bug: BugView, kind: str, tickets: Sequence[WaitingTicket]
+    bug: BugView,
+    kind: str,
+    tickets: Sequence[WaitingTicket],
+    *,
+    tell: Block | None = None,
+    told: str | None = None,
 ) -> tuple[str, list[Block]]:
-    """One DM to an agent listing every ticket of theirs linked to the bug."""
+    """One DM to an agent listing every ticket of theirs linked to the bug (with the Tell the
+    customers button `tell` on a close, and who was told already, `told`, on a reopen)."""
     n = len(tickets)
     count = f"{n} of your tickets {'is' if n == 1 else 'are'}"
     if kind == "closed":
@@ -173,7 +187,9 @@ def transition_dm(
         size += len(line) + 1
     if lines:
         blocks.append(section("\n".join(lines)))
-    return fallback(text), fit_blocks(blocks)
+    tail = [section(told)] if told else []
+    tail += [tell] if tell is not None else []
+    return fallback(text), [*fit_blocks(blocks, 50 - len(tail)), *tail]
 
 
 # ---- ephemeral answers --------------------------------------------------------------------------

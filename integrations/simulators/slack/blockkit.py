@@ -11,6 +11,8 @@ Each rule names its source:
   https://docs.slack.dev/reference/block-kit/block-elements/button-element).
 - Option text at most 75 characters, value at most 150
   (https://docs.slack.dev/reference/block-kit/composition-objects/option-object).
+- Checkboxes and radio buttons hold at most 10 options
+  (https://docs.slack.dev/reference/block-kit/block-elements/checkboxes-element).
 - `block_id` is unique in a message or view ("block_id should be unique for each message and
   each iteration of a message", section-block page above); `action_id` is unique among the
   elements of its block. Slack refuses a repeat with `invalid_blocks` and
@@ -26,6 +28,7 @@ TEXT_MAX = 3000
 FIELD_MAX = 2000
 OPTION_TEXT_MAX = 75
 OPTION_VALUE_MAX = 150
+CHOICES_MAX = 10  # options of a checkboxes or radio_buttons element
 TEXT_TYPES = ("plain_text", "mrkdwn")
 
 
@@ -85,6 +88,11 @@ def _elements(block: dict[str, Any], at: str) -> list[str]:
             action_ids.add(action_id)
         if element.get("type") == "button" and _type_of(element.get("text")) != "plain_text":
             found.append(f"must be plain_text [json-pointer:{path}/text/type]")
+        choices = element.get("options") or []
+        if element.get("type") in ("checkboxes", "radio_buttons") and len(choices) > CHOICES_MAX:
+            found.append(
+                f"must provide no more than {CHOICES_MAX} items [json-pointer:{path}/options]"
+            )
         for k, option in enumerate(_options(element)):
             found += _option_problems(option, f"{path}/options/{k}")
     return found

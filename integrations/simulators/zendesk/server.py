@@ -57,6 +57,7 @@ class ZendeskSimulator(ZendeskAccount, SimulatorServer):
         webhook_retries: int = 0,
         rate_limits: bool = False,
         requests_per_minute: int = 700,
+        update_requests_per_minute: int = 100,
         account_id: int = 22129848,
     ) -> None:
         SimulatorServer.__init__(self, clock)
@@ -66,6 +67,9 @@ class ZendeskSimulator(ZendeskAccount, SimulatorServer):
         self.account_limit = RateWindow(requests_per_minute, clock)
         # Incremental export endpoints: 10 requests per minute (incremental_exports reference).
         self.export_limit = RateWindow(10, clock)
+        # Update Ticket: 100 requests per minute per account, apart from the account limit
+        # (developer.zendesk.com/api-reference/introduction/rate-limits/, "Endpoint rate limits").
+        self.update_limit = RateWindow(update_requests_per_minute, clock)
         self.webhooks = WebhookOutbox(
             url=webhook_url,
             secret=webhook_secret or secrets.token_urlsafe(24),
@@ -203,6 +207,11 @@ class ZendeskSimulator(ZendeskAccount, SimulatorServer):
             wait = self.export_limit.take()
             headers = {"Retry-After": str(wait)}
             return None if wait is None else SimResponse(429, dict(EXPORT_THROTTLED), headers)
+        if route == "tickets.update":
+            wait = self.update_limit.take()
+            if wait is not None:
+                headers = {"Retry-After": str(wait)}
+                return SimResponse(429, ACCOUNT_THROTTLED, headers, "text/plain; charset=utf-8")
         wait = self.account_limit.take()
         if wait is None:
             return None

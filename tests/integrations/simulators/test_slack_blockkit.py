@@ -167,3 +167,27 @@ def test_a_test_whose_slack_simulator_warned_fails_unless_marked(
     result.stdout.fnmatch_lines(
         ["*ERROR at teardown of test_unmarked*", "*missing_text_in_blocks*"]
     )
+
+
+def test_checkboxes_hold_at_most_ten_options(sim: SlackSimulator, client: WebClient) -> None:
+    options = [
+        {"text": {"type": "plain_text", "text": f"#{i}"}, "value": str(i)} for i in range(11)
+    ]
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Pick"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "pick",
+                "label": {"type": "plain_text", "text": "Tickets"},
+                "element": {"type": "checkboxes", "action_id": "pick", "options": options},
+            }
+        ],
+    }
+    with pytest.raises(SlackApiError) as caught:
+        client.views_open(trigger_id=sim.new_trigger_id("U1"), view=view)
+    assert caught.value.response["error"] == "invalid_arguments"
+    assert "no more than 10 items" in str(caught.value.response.get("response_metadata"))
+    view["blocks"][0]["element"]["options"] = options[:10]
+    assert client.views_open(trigger_id=sim.new_trigger_id("U1"), view=view)["ok"]
