@@ -8,6 +8,7 @@ from conversations.info's `is_member`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -39,7 +40,11 @@ FIX = (
 def token_problem(app_token: str, api_url: str, timeout: int = 10) -> str | None:
     """Why `app_token` cannot open a Socket Mode link (one line), or None when it can
     (https://api.slack.com/methods/apps.connections.open; the URL it answers is left unused)."""
-    client = WebClient(base_url=api_url, timeout=timeout)
+    # The answer is reported as one line by the caller: slack_sdk's own error log would repeat
+    # it with a traceback.
+    quiet = logging.getLogger("supportbot.socket_mode.open")
+    quiet.setLevel(logging.CRITICAL)
+    client = WebClient(base_url=api_url, timeout=timeout, logger=quiet)
     try:
         client.apps_connections_open(app_token=app_token)
     except SlackApiError as err:
