@@ -118,9 +118,18 @@ class SocketMode:
         self._watcher = threading.Thread(target=self._watch, name="socket-mode-watch", daemon=True)
 
     def connect(self) -> None:
-        """Open the first link (later ones open by themselves)."""
-        self.client.connect()
+        """Open the first link (later ones open by themselves); if Slack cannot be reached now,
+        keep trying in the background."""
+        self._first_link()
         self._watcher.start()
+
+    def _first_link(self) -> None:
+        try:
+            self.client.connect()
+        except (SlackClientError, OSError) as err:
+            log.warning(
+                "slack.socket_mode connect_failed error=%s retrying=true", type(err).__name__
+            )
 
     def close(self) -> None:
         """Close the link for good."""
@@ -133,6 +142,11 @@ class SocketMode:
         while not self._closing.wait(self.ping_interval):
             if not self.client.is_connected():
                 self.state.down()
+                if self._closing.is_set():
+                    return
+                if not self.client.current_app_monitor_started:  # the first link never opened
+                    self.client.wss_uri = None
+                    self._first_link()
 
     # ---- connection state -------------------------------------------------------------------
     def _message(self, _client: Any, message: dict[str, Any], _raw: str | None) -> None:

@@ -11,14 +11,17 @@ from typing import Any
 
 import pytest
 import requests
-from harness import start_app
+from harness import APP_TOKEN, BOT_TOKEN, start_app
 from rotation_helpers import add_workspace, form_values, refresh_directory
 from sqlalchemy import func, select
 
 from bot.db import transaction
 from bot.ids import RotationField as F
+from bot.main import build_runtime
 from bot.models import InboundEvent
 from bot.rotations.models import Rotation
+from bot.settings import Settings
+from integrations.simulators.slack.server import SlackSimulator
 
 PEOPLE = [f"U0P{i:02d}" for i in range(12)]
 
@@ -180,3 +183,25 @@ def test_readyz_reports_socket_mode_down_for_more_than_a_minute(socket_app: Any)
     assert _wait(lambda: state.disconnected_since is None)
     assert requests.get(ready, timeout=10).status_code == 200
     assert _gauge(socket_app) == 1.0
+
+
+def test_a_first_link_slack_refuses_is_tried_again_in_the_background(
+    db_url: str, clock: Any
+) -> None:
+    sim = SlackSimulator(token=BOT_TOKEN, app_token=APP_TOKEN).start()
+    sim.fail("apps.connections.open", 200, {"ok": False, "error": "internal_error"}, times=2)
+    settings = Settings(
+        _env_file=None,
+        slack_bot_token=BOT_TOKEN,
+        slack_app_token=APP_TOKEN,
+        slack_api_url=sim.api_url,
+        database_url=db_url,
+    )
+    runtime = build_runtime(settings, clock=clock.now, scheduler=False, socket_ping_interval=0.1)
+    try:
+        runtime.socket_mode.connect()
+        assert sim.socket_mode.wait_links(1, timeout=10)
+        assert len(sim.calls_to("apps.connections.open")) == 3
+    finally:
+        runtime.stop()
+        sim.stop()
