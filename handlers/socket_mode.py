@@ -115,6 +115,7 @@ class SocketMode:
         self.client.socket_mode_request_listeners.append(self._handle)
         self.ping_interval = ping_interval
         self._closing = threading.Event()
+        self._connecting = threading.Lock()
         self._watcher = threading.Thread(target=self._watch, name="socket-mode-watch", daemon=True)
 
     def connect(self) -> None:
@@ -124,16 +125,20 @@ class SocketMode:
         self._watcher.start()
 
     def _first_link(self) -> None:
-        try:
-            self.client.connect()
-        except (SlackClientError, OSError) as err:
-            log.warning(
-                "slack.socket_mode connect_failed error=%s retrying=true", type(err).__name__
-            )
+        with self._connecting:  # never after close(): the new link would outlive the process's wish
+            if self._closing.is_set():
+                return
+            try:
+                self.client.connect()
+            except (SlackClientError, OSError) as err:
+                log.warning(
+                    "slack.socket_mode connect_failed error=%s retrying=true", type(err).__name__
+                )
 
     def close(self) -> None:
         """Close the link for good."""
-        self._closing.set()
+        with self._connecting:
+            self._closing.set()
         self.client.close()
         self.state.set_gauge(0.0)
 
@@ -142,8 +147,6 @@ class SocketMode:
         while not self._closing.wait(self.ping_interval):
             if not self.client.is_connected():
                 self.state.down()
-                if self._closing.is_set():
-                    return
                 if not self.client.current_app_monitor_started:  # the first link never opened
                     self.client.wss_uri = None
                     self._first_link()

@@ -205,3 +205,18 @@ def test_a_first_link_slack_refuses_is_tried_again_in_the_background(
     finally:
         runtime.stop()
         sim.stop()
+
+
+def test_a_malformed_payload_is_refused_in_one_line_and_acknowledged(
+    socket_app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    link = socket_app.slack.socket_mode
+    envelope = link.deliver("interactive", {"type": "block_actions", "user": {"id": 7}})
+    assert envelope.wait(10) == {"envelope_id": envelope.envelope_id}
+    refused = [r.getMessage() for r in caplog.records if "request.refused" in r.getMessage()]
+    assert len(refused) == 1 and "endpoint=socket_mode" in refused[0]
+    assert not any(r.exc_info for r in caplog.records)
+    metrics = requests.get(f"{socket_app.url}/metrics", timeout=10).text
+    assert 'supportbot_webhook_deliveries_total{outcome="refused",source="slack"} 1.0' in metrics
+    assert _stored(socket_app) == 0
