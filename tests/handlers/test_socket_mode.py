@@ -220,3 +220,26 @@ def test_a_malformed_payload_is_refused_in_one_line_and_acknowledged(
     metrics = requests.get(f"{socket_app.url}/metrics", timeout=10).text
     assert 'supportbot_webhook_deliveries_total{outcome="refused",source="slack"} 1.0' in metrics
     assert _stored(socket_app) == 0
+
+
+def test_a_thread_reply_in_a_synced_channel_becomes_one_note_over_socket_mode(
+    db_url: str, clock: Any
+) -> None:
+    desk = start_app(db_url, clock=clock, zendesk=True, socket_mode=True)
+    try:
+        customer = desk.zendesk.add_user("Carla Customer", email="carla@globex.test")
+        ticket = desk.zendesk.create_ticket("Broken", "It broke", requester_id=customer["id"])
+        desk.settle()
+        [root] = [m for m in desk.slack.messages("C0SUPPORT") if "Zendesk #" in m["text"]]
+        answer = desk.driver.command(
+            "/support", "sync on", user_id="U0LEAD", channel_id="C0SUPPORT"
+        )
+        assert any("is now sent to the ticket" in t for t in answer.ephemeral)
+        desk.clock.advance(seconds=1)
+        _, reply = desk.driver.user_message("U0AGENT", "C0SUPPORT", "synced", thread_ts=root["ts"])
+        assert reply.status == 200 and desk.driver.envelopes[-1].type == "events_api"
+        desk.settle()
+        notes = [c["body"] for c in desk.zendesk.comments[ticket["id"]] if not c["public"]]
+        assert len(notes) == 1 and "synced" in notes[0]
+    finally:
+        desk.stop()

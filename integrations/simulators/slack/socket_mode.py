@@ -332,14 +332,15 @@ class SocketModeLink:
             return [e for e in self.envelopes.values() if not e.acked.is_set()]
 
     def handle(self, request: SimRequest) -> SimResponse:
-        """The `apps.connections.open` route: the token comes as a bearer token or argument."""
+        """The `apps.connections.open` route. Slack wants a POST with the token in the
+        Authorization header: "passing it as a POST parameter will result in an error", and a
+        GET is `insecure_request` (https://api.slack.com/methods/apps.connections.open)."""
         auth = request.header("authorization")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         try:
-            body = {
-                "ok": True,
-                **self.open_connection(token or str(request.args().get("token") or "")),
-            }
+            if request.method != "POST":
+                raise SlackFault("insecure_request")
+            body = {"ok": True, **self.open_connection(token)}
         except SlackFault as fault:
             body = {"ok": False, "error": fault.error}
         return SimResponse(200, body)

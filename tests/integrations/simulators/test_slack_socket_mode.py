@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.builtin import SocketModeClient
@@ -46,6 +47,16 @@ def test_connections_open_wants_the_app_level_token(
     with pytest.raises(SlackApiError) as refused:
         _open(sim, token)
     assert refused.value.response["error"] == error
+
+
+def test_the_token_must_come_in_the_header_of_a_post(sim: SlackSimulator) -> None:
+    url = f"{sim.api_url}apps.connections.open"
+    as_argument = requests.post(url, data={"token": APP_TOKEN}, timeout=5).json()
+    assert as_argument == {"ok": False, "error": "not_authed"}
+    headers = {"Authorization": f"Bearer {APP_TOKEN}"}
+    fetched = requests.get(url, headers=headers, timeout=5).json()
+    assert fetched == {"ok": False, "error": "insecure_request"}
+    assert requests.post(url, headers=headers, timeout=5).json()["ok"] is True
 
 
 def test_a_revoked_app_token_is_refused(sim: SlackSimulator) -> None:
