@@ -139,6 +139,8 @@ class Runtime:
             "sent": boxes.get("sent", 0),
         }
         report["inbox"] = {"pending": events.get("pending", 0), "failed": events.get("failed", 0)}
+        if self.socket_mode is not None:
+            report["socket_mode"] = self.socket_mode.state.report()
         return True, report
 
     def readiness(self) -> list[str]:

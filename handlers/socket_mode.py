@@ -71,6 +71,14 @@ class SocketState:
                 log.warning("slack.socket_mode connected=false reconnecting=true")
             self.set_gauge(0.0)
 
+    def report(self) -> dict[str, Any]:
+        """For /healthz: connected or not, and since when."""
+        since = self.connected_since or self.disconnected_since
+        return {
+            "connected": self.connected_since is not None,
+            "since": since.isoformat() if since else None,
+        }
+
     def probe(self, now: datetime) -> str | None:
         """The /readyz reason while the link has been down more than DOWN_SECONDS."""
         since = self.disconnected_since

@@ -171,6 +171,8 @@ def test_readyz_reports_socket_mode_down_for_more_than_a_minute(socket_app: Any)
     link.drop()
     assert _wait(lambda: state.disconnected_since is not None), "the drop went unnoticed"
     assert requests.get(ready, timeout=10).status_code == 200  # down, but not for a minute
+    health = requests.get(f"{socket_app.url}/healthz", timeout=10)
+    assert health.status_code == 200 and health.json()["socket_mode"]["connected"] is False
     assert _gauge(socket_app) == 0.0
     socket_app.clock.advance(seconds=61)
     answer = requests.get(ready, timeout=10)
