@@ -50,6 +50,13 @@ def _open_event(app: Any, user: str, event_id: str) -> Any:
     return app.driver.event(event, event_id=event_id)
 
 
+def _stored_here(runtime: Any) -> float:
+    """Events this process stored, from its metrics."""
+    wanted = 'supportbot_webhook_deliveries_total{outcome="stored",source="slack"} '
+    text = runtime.metrics.exposition().decode()
+    return sum(float(x.split()[-1]) for x in text.splitlines() if x.startswith(wanted))
+
+
 def _gauge(app: Any) -> float:
     text = requests.get(f"{app.url}/metrics", timeout=10).text
     line = next(x for x in text.splitlines() if x.startswith("supportbot_socket_mode_connected "))
@@ -245,3 +252,27 @@ def test_a_thread_reply_in_a_synced_channel_becomes_one_note_over_socket_mode(
         assert len(notes) == 1 and "synced" in notes[0]
     finally:
         desk.stop()
+
+
+def test_two_processes_share_the_envelopes_and_store_each_event_once(socket_app: Any) -> None:
+    link = socket_app.slack.socket_mode
+    other = build_runtime(
+        socket_app.runtime.settings,
+        clock=socket_app.clock.now,
+        scheduler=False,
+        socket_ping_interval=0.2,
+    )
+    try:
+        other.socket_mode.connect()
+        assert link.wait_links(2)
+        for number, user in enumerate(PEOPLE):
+            assert _open_event(socket_app, user, f"Ev{number:03d}").status == 200
+        # Slack sends one event again after a lost ack: whichever process gets it, once.
+        first = socket_app.driver.envelopes[0]
+        again = link.deliver("events_api", first.payload, retry_attempt=1, retry_reason="timeout")
+        assert again.wait(10) is not None
+        assert _stored(socket_app) == len(PEOPLE)
+        stored = [_stored_here(r) for r in (socket_app.runtime, other)]
+        assert all(n > 0 for n in stored) and sum(stored) == len(PEOPLE)
+    finally:
+        other.stop()
