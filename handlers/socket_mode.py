@@ -35,7 +35,9 @@ from handlers.limits import BodyError
 from handlers.slack import shapes
 
 log = logging.getLogger("supportbot.socket_mode")
+refused = logging.getLogger("supportbot.refused")  # as handlers/limits.py's refusals
 
+RECEIVE_BUFFER = 64 * 1024
 # /readyz reports Socket Mode once it has been down this long.
 DOWN_SECONDS = 60.0
 
@@ -116,6 +118,9 @@ class SocketMode:
             logger=client_log,
             web_client=WebClient(base_url=deps.settings.slack_api_url, timeout=10),
             ping_interval=ping_interval,
+            # The client reads a frame one buffer per recursive step: 1 KiB (its default) makes a
+            # large envelope (a big modal's state) slow and deep enough to stall the link.
+            receive_buffer_size=RECEIVE_BUFFER,
             on_close_listeners=[self._closed],
             on_error_listeners=[self._failed],
         )
@@ -178,7 +183,7 @@ class SocketMode:
         try:
             shapes.check(req.payload)
         except BodyError as err:
-            log.info("request.refused endpoint=socket_mode type=%s reason=%s", req.type, err)
+            refused.info("request.refused endpoint=socket_mode type=%s reason=%s", req.type, err)
             self.deps.metrics.webhook("slack", "refused")
             self._ack(client, req, None)
             return

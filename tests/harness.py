@@ -177,7 +177,7 @@ def start_app(
         values["slack_app_token"] = APP_TOKEN
     values.update(overrides)
     settings = Settings(_env_file=None, **values)
-    runtime = build_runtime(settings, clock=clock.now, scheduler=False, socket_ping_interval=0.2)
+    runtime = build_runtime(settings, clock=clock.now, scheduler=False, socket_ping_interval=0.5)
     server = WebServer(runtime.web).start()
     # Like a person, the driver sees what the app does right after acking (a modal opening).
     driver = SlackDriver(
