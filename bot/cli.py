@@ -80,6 +80,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _settings()
     logs.configure(settings.log_level, settings.log_format)
+    if settings.socket_mode:
+        # Before anything is written: a bad app token would only fail later, in a loop.
+        from integrations.slack_checks import token_problem
+
+        problem = token_problem(settings.secret("slack_app_token"), settings.slack_api_url)
+        if problem:
+            _fail(f"cannot connect to Slack in Socket Mode: {problem}")
     engine = _database(settings, create=True)
     path = sqlite_path(engine)
     logging.getLogger("supportbot").info(

@@ -27,6 +27,7 @@ from handlers import ops
 from handlers.deps import Deps
 from handlers.slack.app import build_bolt_app
 from handlers.slack.followups import Followups
+from handlers.socket_mode import SocketMode
 from handlers.web import build_web_app
 from integrations.clients import Clients
 from integrations.helpdesk_callback import HelpdeskCallback
@@ -73,6 +74,8 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     # Readiness probes (see handlers/ops.py); a part wired later appends its own.
     probes: list[ops.Probe] = field(default_factory=list)
+    # The Socket Mode link, when SLACK_APP_TOKEN is set (connected by `serve`).
+    socket_mode: SocketMode | None = None
 
     def announce(self) -> None:
         """Queue the one-time welcome note in the support channel."""
@@ -100,6 +103,8 @@ class Runtime:
 
     def stop(self) -> None:
         """Stop cleanly: in-flight deliveries finish, queued ones stay queued."""
+        if self.socket_mode is not None:
+            self.socket_mode.close()
         self.followups.shutdown(wait=True)
         self.inbox_worker.stop()
         self.calls_worker.stop()
@@ -136,6 +141,8 @@ class Runtime:
             "sent": boxes.get("sent", 0),
         }
         report["inbox"] = {"pending": events.get("pending", 0), "failed": events.get("failed", 0)}
+        if self.socket_mode is not None:
+            report["socket_mode"] = self.socket_mode.state.report()
         return True, report
 
     def readiness(self) -> list[str]:
@@ -149,6 +156,7 @@ def build_runtime(
     clock: Callable[[], datetime] = utcnow,
     scheduler: bool = True,
     engine: Engine | None = None,
+    socket_ping_interval: float = 5.0,
 ) -> Runtime:
     """Wire one process. `clock` is the app's notion of now (tests move it)."""
     engine = engine or make_engine(settings.database_url)
@@ -237,6 +245,10 @@ def build_runtime(
         clockwork,
         metrics,
     )
+    if settings.socket_mode:
+        runtime.socket_mode = SocketMode(
+            deps, bolt, settings.secret("slack_app_token"), ping_interval=socket_ping_interval
+        )
     _observe(runtime)
     return runtime
 
@@ -249,6 +261,8 @@ def _observe(runtime: Runtime) -> None:
         ops.outbox_probe(factory, settings.outbox_stall_seconds),
     ]
     runtime.metrics.watch_queues(factory, runtime.deps.clock)
+    if runtime.socket_mode is not None:
+        runtime.probes.append(runtime.socket_mode.state.probe)
     clockwork = runtime.clockwork
     if clockwork is not None:
         runtime.probes.append(clockwork.ticking)
@@ -306,13 +320,8 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
 
 def serve(runtime: Runtime, sock: socket.socket) -> None:
     """Serve HTTP on `sock` (and Socket Mode when configured) until Ctrl-C or SIGTERM."""
-    socket_mode = None
-    if runtime.settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        socket_mode = SocketModeHandler(runtime.bolt, runtime.settings.secret("slack_app_token"))
-        socket_mode.connect()
-        log.info("slack.socket_mode connected=true")
+    if runtime.socket_mode is not None:
+        runtime.socket_mode.connect()
     runtime.start()
     host, port = sock.getsockname()[:2]
     log.info("supportbot.serving host=%s port=%d", host, port)
@@ -324,8 +333,6 @@ def serve(runtime: Runtime, sock: socket.socket) -> None:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         log.info("supportbot.stopping")
-        if socket_mode is not None:
-            socket_mode.close()
         runtime.stop()
 
 

@@ -60,6 +60,12 @@ def _slack(settings: Settings, routes: list[tuple[str, str]]) -> list[tuple[str,
     except OSError as err:
         return [("slack", False, f"cannot reach {settings.slack_api_url}: {type(err).__name__}")]
     results = [("slack", True, f"connected as {who.get('user')} in team {who.get('team')}")]
+    if settings.socket_mode:
+        results.append(
+            slack_checks.socket_mode_check(
+                settings.secret("slack_app_token"), settings.slack_api_url
+            )
+        )
     granted = slack_checks.granted_scopes(who.headers)
     results.append(slack_checks.scope_check(granted, slack_checks.manifest_scopes()))
     channels = [

@@ -8,16 +8,60 @@ from conversations.info's `is_member`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 Result = tuple[str, bool, str]
 
 MANIFEST = "app_manifest.yml"
+
+
+# Slack's answers to apps.connections.open that no retry will fix, and what to do about each.
+TOKEN_ERRORS = {
+    "invalid_auth": "SLACK_APP_TOKEN is not a valid app-level token",
+    "not_authed": "SLACK_APP_TOKEN is empty",
+    "token_revoked": "SLACK_APP_TOKEN has been revoked",
+    "account_inactive": "the app or workspace of SLACK_APP_TOKEN is no longer active",
+    "not_allowed_token_type": "SLACK_APP_TOKEN must be an app-level token (xapp-…), not a bot "
+    "or user token",
+    "missing_scope": "SLACK_APP_TOKEN lacks the connections:write scope",
+}
+FIX = (
+    "create an app-level token with the connections:write scope under Basic Information → "
+    "App-Level Tokens and set SLACK_APP_TOKEN"
+)
+
+
+def token_problem(app_token: str, api_url: str, timeout: int = 10) -> str | None:
+    """Why `app_token` cannot open a Socket Mode link (one line), or None when it can
+    (https://api.slack.com/methods/apps.connections.open; the URL it answers is left unused)."""
+    # The answer is reported as one line by the caller: slack_sdk's own error log would repeat
+    # it with a traceback.
+    quiet = logging.getLogger("supportbot.socket_mode.open")
+    quiet.setLevel(logging.CRITICAL)
+    client = WebClient(base_url=api_url, timeout=timeout, logger=quiet)
+    try:
+        client.apps_connections_open(app_token=app_token)
+    except SlackApiError as err:
+        code = str(err.response.get("error") or err.response.status_code)
+        reason = TOKEN_ERRORS.get(code, f"Slack refused to open Socket Mode ({code})")
+        return f"{reason}: {FIX}" if code in TOKEN_ERRORS else reason
+    except (SlackClientError, OSError) as err:
+        return f"cannot reach Slack at {api_url} to open Socket Mode ({type(err).__name__})"
+    return None
+
+
+def socket_mode_check(app_token: str, api_url: str) -> Result:
+    """Can the app-level token open a Socket Mode link?"""
+    problem = token_problem(app_token, api_url)
+    if problem:
+        return ("slack socket mode", False, problem)
+    return ("slack socket mode", True, "the app-level token opens a link (apps.connections.open)")
 
 
 def manifest_scopes(places: Iterable[Path] | None = None) -> tuple[Path, set[str]] | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ from bot.main import Runtime, build_runtime
 from bot.settings import Settings
 from handlers.server import WebServer
 from integrations.simulators.driver.client import SlackDriver
+from integrations.simulators.driver.socket import SocketDriver
 from integrations.simulators.helpdesk import HelpdeskReceiver
 from integrations.simulators.jira.server import JiraSimulator
 from integrations.simulators.slack.server import SlackSimulator
@@ -20,6 +22,7 @@ from integrations.simulators.zendesk.server import ZendeskSimulator
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-1-A0SIM-1-test"
 SUPPORT_CHANNEL = "C0SUPPORT"
 ZENDESK_SECRET = "zendesk-webhook-secret"
 HELPDESK_SECRET = "helpdesk-webhook-secret"
@@ -136,12 +139,17 @@ def start_app(
     zendesk: bool = False,
     jira: bool = False,
     helpdesk: bool = False,
+    socket_mode: bool = False,
     **overrides: Any,
 ) -> App:
-    """Start the app on an ephemeral port against fresh simulators (Zendesk when asked)."""
+    """Start the app on an ephemeral port against fresh simulators (Zendesk when asked); with
+    `socket_mode` Slack reaches it over the simulator's Socket Mode link and the driver sends
+    envelopes there."""
     clock = clock or Clock()
     extras: dict[str, Any] = {}
-    slack = SlackSimulator(token=BOT_TOKEN, clock=clock.epoch, scopes=manifest_scopes()).start()
+    slack = SlackSimulator(
+        token=BOT_TOKEN, clock=clock.epoch, scopes=manifest_scopes(), app_token=APP_TOKEN
+    ).start()
     slack.add_user("U0AGENT", "agent", real_name="Ada Agent", tz="Europe/Berlin")
     slack.add_user("U0LEAD", "lead", real_name="Lee Lead", tz="America/New_York")
     slack.add_channel(SUPPORT_CHANNEL, "support", members=["U0AGENT", "U0LEAD"])
@@ -178,14 +186,24 @@ def start_app(
         receiver = HelpdeskReceiver(HELPDESK_SECRET, clock=clock.epoch).start()
         extras["helpdesk"] = receiver
         values.update(helpdesk_callback_url=receiver.url)
+    if socket_mode:
+        values["slack_app_token"] = APP_TOKEN
     values.update(overrides)
     settings = Settings(_env_file=None, **values)
-    runtime = build_runtime(settings, clock=clock.now, scheduler=False)
+    runtime = build_runtime(settings, clock=clock.now, scheduler=False, socket_ping_interval=0.5)
     server = WebServer(runtime.web).start()
     # Like a person, the driver sees what the app does right after acking (a modal opening).
     driver = SlackDriver(
         server.url, SIGNING_SECRET, slack, clock=clock.epoch, after_answer=runtime.followups.wait
     )
+    if runtime.socket_mode is not None:
+        runtime.socket_mode.connect()
+        assert slack.socket_mode.wait_links(1), "the app did not open a Socket Mode link"
+        deadline = time.monotonic() + 10
+        while runtime.socket_mode.state.connected_since is None:  # the app has read the hello
+            assert time.monotonic() < deadline, "the app did not read Slack's hello"
+            time.sleep(0.01)
+        driver = SocketDriver(slack, clock=clock.epoch, after_answer=runtime.followups.wait)
     if zendesk:
         extras["zendesk"].webhook_url = f"{server.url}/webhooks/zendesk"
     if jira:

@@ -24,35 +24,17 @@ from integrations.simulators.slack import views as slack_views
 from integrations.simulators.slack.inspection import SlackInspection
 from integrations.simulators.slack.objects import inspect_message
 from integrations.simulators.slack.ratelimit import RateLimiter
+from integrations.simulators.slack.socket_mode import SocketModeLink
 from integrations.simulators.slack.state import SlackFault, SlackState
 
-DEFAULT_SCOPES = (
-    "app_mentions:read",
-    "channels:history",
-    "channels:join",
-    "channels:read",
-    "channels:write.topic",
-    "chat:write",
-    "chat:write.public",
-    "commands",
-    "groups:history",
-    "groups:read",
-    "groups:write.topic",
-    "im:history",
-    "im:read",
-    "im:write",
-    "metadata.message:read",
-    "mpim:history",
-    "mpim:read",
-    "mpim:write",
-    "reactions:read",
-    "reactions:write",
-    "team:read",
-    "usergroups:read",
-    "usergroups:write",
-    "users:read",
-    "users:read.email",
-    "files:write",
+OPEN = "apps.connections.open"  # Socket Mode (integrations/simulators/slack/socket_mode.py)
+
+DEFAULT_SCOPES = tuple(
+    "app_mentions:read channels:history channels:join channels:read channels:write.topic "
+    "chat:write chat:write.public commands files:write groups:history groups:read "
+    "groups:write.topic im:history im:read im:write metadata.message:read mpim:history "
+    "mpim:read mpim:write reactions:read reactions:write team:read usergroups:read "
+    "usergroups:write users:read users:read.email".split()
 )
 
 Method = Callable[[SlackState, dict[str, Any]], dict[str, Any]]
@@ -106,6 +88,7 @@ class SlackSimulator(SlackInspection, SimulatorServer):
         scopes: Iterable[str] = DEFAULT_SCOPES,
         clock: Callable[[], float] = time.time,
         rate_limits: bool = False,
+        app_token: str = "xapp-1-A0SIM-1-sim",  # noqa: S107 - the simulator's fake app token
     ) -> None:
         super().__init__(clock)
         self.token = token
@@ -124,6 +107,9 @@ class SlackSimulator(SlackInspection, SimulatorServer):
             for verb in ("GET", "POST"):
                 self.route(verb, "/api/" + re.escape(method), method, self._api(method))
         self.route("POST", "/response/{key}", "response_url", self._response_url)
+        self.socket_mode = SocketModeLink(self.state, app_token)
+        for verb in ("GET", "POST"):
+            self.route(verb, r"/api/apps\.connections\.open", OPEN, self.socket_mode.handle)
         for verb in ("GET", "POST"):
             self.route(verb, "/api/{method}", "unknown_method", self._unknown_method)
 
@@ -135,6 +121,11 @@ class SlackSimulator(SlackInspection, SimulatorServer):
     def __enter__(self) -> SlackSimulator:
         return self.start()
 
+    def stop(self) -> None:
+        """Close Socket Mode links, then stop serving."""
+        self.socket_mode.stop()
+        super().stop()
+
     @property
     def api_url(self) -> str:
         """The `base_url` to give slack_sdk's WebClient."""
@@ -143,8 +134,9 @@ class SlackSimulator(SlackInspection, SimulatorServer):
     # ---- HTTP ---------------------------------------------------------------------------
     def authenticate(self, request: SimRequest, route: str) -> SimResponse | None:
         """Bearer token (or `token` argument) must be the bot token."""
-        if route in ("response_url", "unknown_method", "file_upload"):
-            return None  # the upload URL is the credential
+        # The upload URL is the credential; OPEN takes the app token.
+        if route in ("response_url", "unknown_method", "file_upload", OPEN):
+            return None
         auth = request.header("authorization")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         token = token or str(request.args().get("token") or "")
