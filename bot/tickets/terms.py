@@ -4,14 +4,16 @@ Pure text rules shared by the index and the search: contact details, links and m
 removed first (the index never holds an email address or a phone number), stop words and
 support small talk are dropped, and the rest is weighed (subject and tags count more than the
 description). A light suffix stripper folds plurals and verb endings so that "emails" and
-"email", "crashing" and "crashes" compare equal when the search scores its candidates.
+"email", "crashing" and "crashes" compare equal; the index holds these stems (not the
+database's own stemming), so the search, the common-word counts and the scoring of
+candidates all speak of the same terms on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 MAX_TERMS = 12  # the words a search asks for and a profile keeps: bounded work per ticket
 MIN_TERMS = 2  # fewer significant words than this: too little to compare
@@ -103,23 +105,18 @@ def weighed(
     return found
 
 
-def profile(
-    subject: str, description: str, tags: Iterable[str], *, private: Sequence[str] = ()
-) -> dict[str, float]:
-    """The ticket's MAX_TERMS heaviest stems and their weights (damped, so one word said ten
-    times does not drown the rest)."""
-    found = weighed(subject, description, tags, private=private)
-    top = sorted(found.items(), key=lambda kv: -kv[1][0])[:MAX_TERMS]
-    return {key: 1.0 + math.log(weight) for key, (weight, _) in top}
+def top(
+    found: Mapping[str, tuple[float, str]], drop: Collection[str] = ()
+) -> list[tuple[str, float, str]]:
+    """The MAX_TERMS heaviest (stem, weight, word) of `weighed`, without the stems in `drop`."""
+    kept = [(key, weight, word) for key, (weight, word) in found.items() if key not in drop]
+    return sorted(kept, key=lambda t: -t[1])[:MAX_TERMS]
 
 
-def query_words(
-    subject: str, description: str, tags: Iterable[str], *, private: Sequence[str] = ()
-) -> list[str]:
-    """The words a search asks the index for: the heaviest MAX_TERMS, as written."""
-    found = weighed(subject, description, tags, private=private)
-    top = sorted(found.items(), key=lambda kv: -kv[1][0])[:MAX_TERMS]
-    return [surface for _, (_, surface) in top]
+def profile(found: Mapping[str, tuple[float, str]], drop: Collection[str] = ()) -> dict[str, float]:
+    """The ticket's heaviest stems and their weights (damped, so one word said ten times does
+    not drown the rest)."""
+    return {key: 1.0 + math.log(weight) for key, weight, _ in top(found, drop)}
 
 
 def similarity(a: Mapping[str, float], b: Mapping[str, float]) -> float:
@@ -134,9 +131,12 @@ def similarity(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 def document(
     subject: str, description: str, tags: Iterable[str], *, private: Sequence[str] = ()
 ) -> tuple[str, str]:
-    """What the index keeps of a ticket: (subject and tags, description), significant words
-    only, without contact details."""
+    """What the index keeps of a ticket: (subject and tags, description) as the stems of their
+    significant words, without contact details."""
     tag_text = " ".join(t.replace("_", " ").replace("-", " ") for t in tags)
     title = words(clean(f"{subject} {tag_text}", private=private))
     body = words(clean(description[:DESCRIPTION_CHARS], private=private))
-    return " ".join(title[:INDEX_TOKENS]), " ".join(body[:INDEX_TOKENS])
+    return (
+        " ".join(stem(w) for w in title[:INDEX_TOKENS]),
+        " ".join(stem(w) for w in body[:INDEX_TOKENS]),
+    )

@@ -4,8 +4,8 @@ Revision ID: 0014
 Revises: 0012
 Create Date: 2026-12-05 06:50:00.000000
 
-SQLite: an FTS5 table (rowid = ticket id) with the porter stemmer. PostgreSQL: a tsvector per
-ticket under a GIN index. Neither is a model (bot.migrate.SEARCH_INDEX keeps them out of the
+SQLite: an FTS5 table (rowid = ticket id). PostgreSQL: a tsvector per ticket (`simple`
+configuration) under a GIN index. Both hold bot.tickets.terms' stems. Neither is a model (bot.migrate.SEARCH_INDEX keeps them out of the
 model comparison); bot.tickets.similar reads and writes them. Existing tickets are indexed here.
 """
 
@@ -31,12 +31,19 @@ def upgrade() -> None:
             ' ON DELETE CASCADE,'
             ' document TSVECTOR NOT NULL)'
         )
-        op.execute('CREATE INDEX ix_ticket_search_document ON ticket_search USING gin (document)')
+        # Without fastupdate, new entries go straight into the index instead of a pending list
+        # every search would scan until the next vacuum (searches stay fast after bursts).
+        op.execute(
+            'CREATE INDEX ix_ticket_search_document ON ticket_search'
+            ' USING gin (document) WITH (fastupdate = off)'
+        )
     else:
         op.execute(
             'CREATE VIRTUAL TABLE ticket_search USING fts5('
-            "title, body, tokenize = 'porter unicode61 remove_diacritics 2')"
+            "title, body, tokenize = 'unicode61 remove_diacritics 0')"
         )
+        # How many tickets hold each term (bot.tickets.similar drops the commonest words).
+        op.execute("CREATE VIRTUAL TABLE ticket_search_vocab USING fts5vocab(ticket_search, row)")
     from bot.tickets import similar
 
     session = Session(bind=bind)
@@ -45,4 +52,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute('DROP TABLE IF EXISTS ticket_search_vocab')
     op.execute('DROP TABLE IF EXISTS ticket_search')
