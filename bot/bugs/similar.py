@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -32,7 +33,13 @@ def offer(session: Session, ticket: Ticket, now: datetime, *, min_score: float) 
     """Queue the reply listing earlier tickets like `ticket`; False when none is alike enough."""
     if min_score >= 1:
         return False  # turned off
-    matches = similar.find(session, ticket, now, min_score=min_score)
+    try:
+        # A savepoint: should the database refuse the search, the ticket's thread still comes.
+        with session.begin_nested():
+            matches = similar.find(session, ticket, now, min_score=min_score)
+    except SQLAlchemyError as err:
+        log.warning("similar.search_failed ticket=%s error=%s", ticket.id, type(err).__name__)
+        return False
     if not matches:
         return False
     threads = links.thread_links(session, [m.ticket for m in matches])

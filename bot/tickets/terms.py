@@ -23,10 +23,10 @@ SUBJECT_WEIGHT = 3.0
 TAG_WEIGHT = 2.0
 LONGEST = 30  # longer "words" are hashes, base64 or unbroken text in scripts without spaces
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Runs are bounded so that no text makes these expressions backtrack for long.
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
 # Seven or more digits, possibly split by spaces, dots, dashes or brackets: phone numbers.
-_PHONE = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+_PHONE = re.compile(r"\+?\(?\d[\d\s().-]{5,24}\d")
 _MARKUP = re.compile(r"<[^>]{0,200}>|&[a-z]+;|&#\d+;")
 _WORD = re.compile(r"[^\W_]+")
 
@@ -55,7 +55,8 @@ def clean(text: str, *, private: Sequence[str] = ()) -> str:
     for value in private:
         if value:
             text = text.replace(value, " ")
-    text = _EMAIL.sub(" ", text)
+    if "@" in text:  # any word with an @ in it may be an address: dropped whole
+        text = " ".join(chunk for chunk in text.split() if "@" not in chunk)
     text = _URL.sub(" ", text)
     text = _MARKUP.sub(" ", text)
     return _PHONE.sub(" ", text)
