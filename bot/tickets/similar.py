@@ -28,6 +28,7 @@ RECENCY_FLOOR = 0.8
 DEFAULT_MIN_SCORE = 0.35
 COMMON_SHARE = 0.03  # a word in more of all tickets than this is as good as a stop word
 COMMON_MIN_TICKETS = 1000  # too few tickets to tell which words are common
+MIN_SHARED = 2  # significant words a match must share with the new ticket
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,11 @@ def find(
         theirs = terms.weighed(
             other.subject or "", other.description or "", other.tags or [], private=_private(other)
         )
+        profile = terms.profile(theirs, drop)
+        if len(wanted.keys() & profile.keys()) < MIN_SHARED:
+            continue  # one word in common is chance, not the same problem
         when = other.opened_at or other.first_seen_at
-        score = terms.similarity(wanted, terms.profile(theirs, drop)) * recency(when, now)
+        score = terms.similarity(wanted, profile) * recency(when, now)
         if score >= min_score:
             matches.append(Match(other, round(score, 3)))
     matches.sort(key=lambda m: (-m.score, -m.ticket.id))

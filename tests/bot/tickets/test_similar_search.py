@@ -185,3 +185,10 @@ def test_terms_drop_stop_words_and_fold_endings() -> None:
     assert terms.clean("mail a.b@c.de or call +49 30 123456 78").split() == ["mail", "or", "call"]
     found = terms.weighed("Export fails", "export export export export", ["reports"])
     assert found["export"][0] > found["report"][0]
+
+
+def test_one_word_in_common_is_not_a_match(factory: sessionmaker[Session]) -> None:
+    with transaction(factory) as session:
+        _add(session, 1, "Bench ticket 101", "Problem 101", [])
+        probe = _add(session, 2, "Bench ticket 202", "Problem 202", [], first_seen_at=NOW)
+        assert similar.find(session, probe, NOW, min_score=0.0) == []
