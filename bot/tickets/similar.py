@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.tickets import terms
@@ -223,19 +223,27 @@ def find(
     )
     if not ids:
         return []
-    matches = []
-    for other in session.scalars(select(Ticket).where(Ticket.id.in_(ids))):
-        if other.status == "deleted" or other.first_seen_at > ticket.first_seen_at:
-            continue
-        theirs = terms.weighed(
-            other.subject or "", other.description or "", other.tags or [], private=_private(other)
+    scored: list[tuple[float, int]] = []
+    rows = session.execute(
+        select(
+            *SOURCE,
+            Ticket.status,
+            func.coalesce(Ticket.opened_at, Ticket.first_seen_at),
+        ).where(
+            Ticket.id.in_(ids),
+            Ticket.status != "deleted",
+            Ticket.first_seen_at <= ticket.first_seen_at,
         )
-        profile = terms.profile(theirs, drop)
+    )
+    for other_id, subject, description, tags, email, phone, _, when in rows:
+        private = [v for v in (email, phone) if v]
+        profile = terms.profile(
+            terms.weighed(subject or "", description or "", tags or [], private=private), drop
+        )
         if len(wanted.keys() & profile.keys()) < MIN_SHARED:
             continue  # one word in common is chance, not the same problem
-        when = other.opened_at or other.first_seen_at
         score = terms.similarity(wanted, profile) * recency(when, now)
         if score >= min_score:
-            matches.append(Match(other, round(score, 3)))
-    matches.sort(key=lambda m: (-m.score, -m.ticket.id))
-    return matches[:limit]
+            scored.append((round(score, 3), other_id))
+    best = sorted(scored, key=lambda s: (-s[0], -s[1]))[:limit]
+    return [Match(session.get_one(Ticket, other_id), score) for score, other_id in best]

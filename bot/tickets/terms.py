@@ -88,14 +88,19 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
 
+def _tag_text(tags: Iterable[str]) -> str:
+    """Tags as words (`password_reset` is "password reset"), as long as a description at most."""
+    return " ".join(t.replace("_", " ").replace("-", " ") for t in tags)[:DESCRIPTION_CHARS]
+
+
 def weighed(
     subject: str, description: str, tags: Iterable[str], *, private: Sequence[str] = ()
 ) -> dict[str, tuple[float, str]]:
     """Each stem's weight and the first word it came from (subject and tags weigh more)."""
     found: dict[str, tuple[float, str]] = {}
     parts = (
-        (subject, SUBJECT_WEIGHT),
-        (" ".join(t.replace("_", " ").replace("-", " ") for t in tags), TAG_WEIGHT),
+        (subject[:DESCRIPTION_CHARS], SUBJECT_WEIGHT),
+        (_tag_text(tags), TAG_WEIGHT),
         (description[:DESCRIPTION_CHARS], 1.0),
     )
     for text, weight in parts:
@@ -134,8 +139,7 @@ def document(
 ) -> tuple[str, str]:
     """What the index keeps of a ticket: (subject and tags, description) as the stems of their
     significant words, without contact details."""
-    tag_text = " ".join(t.replace("_", " ").replace("-", " ") for t in tags)
-    title = words(clean(f"{subject} {tag_text}", private=private))
+    title = words(clean(f"{subject[:DESCRIPTION_CHARS]} {_tag_text(tags)}", private=private))
     body = words(clean(description[:DESCRIPTION_CHARS], private=private))
     return (
         " ".join(stem(w) for w in title[:INDEX_TOKENS]),

@@ -160,3 +160,20 @@ def test_near_empty_and_odd_texts_post_nothing(bugdesk: Any) -> None:
         assert _similar(bugdesk, root) == [], subject
     with transaction(bugdesk.runtime.factory) as session:
         assert session.query(Ticket).count() == 7
+
+
+def test_the_threshold_setting_decides_what_is_similar_enough(db_url: str, clock: Any) -> None:
+    from harness import start_app
+
+    app = start_app(db_url, clock=clock, zendesk=True, jira=True, similar_tickets_min_score=1.0)
+    try:
+        _solved_with_bug(app)
+        _, root = _thread(
+            app,
+            "Password reset email never arrives",
+            "I asked for a password reset link three times but the reset email never arrives.",
+            tags=["login", "password_reset"],
+        )
+        assert _similar(app, root) == []  # even the same words: 1 turns the reply off
+    finally:
+        app.stop()
