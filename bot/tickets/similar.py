@@ -29,6 +29,7 @@ DEFAULT_MIN_SCORE = 0.35
 COMMON_SHARE = 0.03  # a word in more of all tickets than this is as good as a stop word
 COMMON_MIN_TICKETS = 1000  # too few tickets to tell which words are common
 MIN_SHARED = 2  # significant words a match must share with the new ticket
+QUERY_TERMS = 8  # the heaviest words the database is asked for (each adds to every search)
 
 
 @dataclass(frozen=True)
@@ -218,9 +219,8 @@ def find(
     wanted = terms.profile(found, drop)
     if len(wanted) < terms.MIN_TERMS:
         return []
-    ids = (_candidates_postgresql if postgres else _candidates_sqlite)(
-        session, list(wanted), ticket.id
-    )
+    asked = sorted(wanted, key=lambda key: -wanted[key])[:QUERY_TERMS]
+    ids = (_candidates_postgresql if postgres else _candidates_sqlite)(session, asked, ticket.id)
     if not ids:
         return []
     scored: list[tuple[float, int]] = []
