@@ -29,6 +29,7 @@ DEFAULT_MIN_SCORE = 0.35
 COMMON_SHARE = 0.03  # a word in more of all tickets than this is as good as a stop word
 COMMON_MIN_TICKETS = 1000  # too few tickets to tell which words are common
 MIN_SHARED = 2  # significant words a match must share with the new ticket
+COMMON_CHECKED = 16  # the heaviest words checked for being common (each costs a count)
 QUERY_TERMS = 8  # the heaviest words the database is asked for (each adds to every search)
 
 
@@ -213,7 +214,7 @@ def find(
     )
     if len(found) < terms.MIN_TERMS:
         return []
-    heaviest = sorted(found, key=lambda key: -found[key][0])[: 2 * terms.MAX_TERMS]
+    heaviest = sorted(found, key=lambda key: -found[key][0])[:COMMON_CHECKED]
     postgres = session.get_bind().dialect.name == "postgresql"
     drop = (_common_postgresql if postgres else _common_sqlite)(session, heaviest)
     wanted = terms.profile(found, drop)
