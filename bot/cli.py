@@ -233,6 +233,21 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(_args: argparse.Namespace) -> int:
+    """Rebuild the full-text index that finds tickets similar to a new one."""
+    from bot import migrate
+    from bot.db import session_factory, transaction
+    from bot.tickets import similar
+
+    engine = _database(_settings())
+    if migrate.current(engine) != migrate.head(engine):
+        _fail("the database schema is not current; run `supportbot db upgrade` first")
+    with transaction(session_factory(engine)) as session:
+        indexed = similar.rebuild(session)
+    print(f"search index rebuilt: {indexed} ticket(s) indexed (near-empty ones are left out)")
+    return 0
+
+
 def cmd_demo(_args: argparse.Namespace) -> int:
     """Run the app against the local simulators and show what people would see."""
     from bot.demo.story import run_demo
@@ -324,6 +339,9 @@ def parser() -> argparse.ArgumentParser:
     box.add_argument("--limit", type=int, default=50)
     box.set_defaults(func=cmd_outbox)
     subs.add_parser("demo", help="run against local simulators").set_defaults(func=cmd_demo)
+    search = subs.add_parser("search", help="rebuild the index that finds similar tickets")
+    search.add_argument("action", choices=["rebuild"])
+    search.set_defaults(func=cmd_search)
     rot = subs.add_parser("rotations", help="apply or export rotations as YAML")
     rot.add_argument("action", choices=["apply", "export"])
     rot.add_argument("file", nargs="?", help="the YAML file (export prints when omitted)")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from bot.bugs import calls as bug_calls
 from bot.bugs import customers
 from bot.bugs import notices as bug_notices
+from bot.bugs import similar as bug_similar
 from bot.bugs.records import BugConfig
 from bot.errors import UserError
 from bot.inbox import Processor
@@ -34,6 +35,7 @@ def ticket_config(settings: Settings) -> threads.TicketConfig:
         default_channel=settings.support_channel,
         show_contact=settings.show_requester_contact,
         lookups=settings.zendesk_configured,
+        on_thread=bug_similar.on_thread(settings.similar_tickets_min_score),
     )
 
 

@@ -38,6 +38,7 @@ class Action(StrEnum):
     BUG_FILE = "bug_file"
     BUG_LINK_INSTEAD = "bug_link_instead"
     BUG_UNLINK = "bug_unlink"
+    BUG_LINK_SIMILAR = "bug_link_similar"
     BUG_OPEN = "bug_open"
     BUG_SEARCH = "bug_search"
     QUESTION_ASK = "question_ask"

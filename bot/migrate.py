@@ -36,6 +36,15 @@ def metadata() -> MetaData:
     return Base.metadata
 
 
+# The full-text index of tickets (migration 0014): SQL of each database's own, not a model.
+SEARCH_INDEX = "ticket_search"
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave the search index's tables (FTS5 makes several) out of model comparisons."""
+    return not (type_ == "table" and name is not None and name.startswith(SEARCH_INDEX))
+
+
 def alembic_config(engine: Engine) -> Config:
     """An Alembic Config bound to `engine` (no alembic.ini needed)."""
     config = Config()

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     pattern_factor: float = Field(default=3.0, gt=0, le=1000)
     product_owners: Annotated[list[str], NoDecode] = Field(default_factory=list)
     show_requester_contact: bool = False
+    # A new ticket's thread lists earlier tickets scoring at least this (0-1; 1 turns it off).
+    similar_tickets_min_score: float = Field(default=0.35, ge=0, le=1)
     zendesk_backfill_hours: float = Field(default=24.0, ge=0, le=24 * 90)
     # Where people reach this server's HTTP routes (links to calendar feeds).
     public_url: str | None = None

@@ -29,6 +29,7 @@ SETTING_NAMES = (
     "DIGEST_",
     "SHOW_",
     "ACCESS_",
+    "SIMILAR_",
 )
 
 

@@ -32,6 +32,7 @@ def test_the_demo_tells_the_whole_story(tmp_path: Path) -> None:
         "Zendesk #1",  # a ticket's thread
         "chat-support",  # a rotation
         "SUP-1",  # a bug filed from a thread
+        "[Link to SUP-1]",  # a new ticket finds an earlier one and its bug
         "@cam _by email_",  # a helpdesk agent found in Slack by email
         "Filed as Jira bug SUP-2",  # the Zendesk ticket's note naming the bug
         "@cam (assignee)",  # the assignee mentioned when the bug is fixed

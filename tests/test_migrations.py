@@ -12,7 +12,8 @@ from bot import migrate
 def test_migrated_database_matches_models(engine: Engine) -> None:
     assert migrate.current(engine) == migrate.head(engine)
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": migrate.include_name}
+        context = MigrationContext.configure(conn, opts=opts)
         assert compare_metadata(context, migrate.metadata()) == []
 
 

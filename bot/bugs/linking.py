@@ -154,3 +154,21 @@ def unlink_in_thread(
         request_id=request_id,
         now=now,
     )
+
+
+def link_in_thread(
+    session: Session, *, key: str, user_id: str, channel: str, thread_ts: str, now: datetime
+) -> bool:
+    """Queue the link of the thread's ticket to bug `key` (a Link to <KEY> button on the
+    similar-tickets reply); False when that link was already asked for from this reply."""
+    ticket = thread_ticket(session, user_id=user_id, channel=channel, thread_ts=thread_ts)
+    return records.request_link(
+        session,
+        ticket=ticket,
+        key=key,
+        user_id=user_id,
+        channel=channel,
+        thread_ts=thread_ts,
+        request_id="similar",  # one link per bug from this reply, however often clicked
+        now=now,
+    )

@@ -134,3 +134,29 @@ def bug_life(demo: Demo) -> None:
     for ticket in (first, second):
         note = [c for c in z.comments[ticket["id"]] if not c["public"]][-1]
         print(f"  Zendesk #{ticket['id']} internal note: {note['body']!r}")
+
+    demo.clock.advance(hours=1)
+    step("A third customer reports it in other words: the new thread lists the earlier tickets")
+    frank = z.add_user("Frank Customer", email="frank@hooli.example")
+    third = z.create_ticket(
+        "Saved card fails at checkout",
+        "Checkout with my saved Mastercard fails every time.",
+        requester_id=frank["id"],
+    )
+    demo.settle()
+    root = next(m for m in demo.slack.messages(SUPPORT) if f"Zendesk #{third['id']}:" in m["text"])
+    _thread(demo, root, f"thread of Zendesk #{third['id']}")
+    reply = next(
+        r for r in demo.slack.replies(SUPPORT, root["ts"]) if "Earlier tickets" in r["text"]
+    )
+    button = next(b for b in reply["blocks"] if b.get("accessory"))
+    step(f"Ada clicks *{button['accessory']['text']['text']}*: one click links the new ticket")
+    demo.driver.block_action(
+        "U0ADA",
+        "bug_link_similar",
+        message={**reply, "thread_ts": root["ts"]},
+        channel_id=SUPPORT,
+        block_id=button["block_id"],
+    )
+    demo.settle()
+    _thread(demo, root, f"thread of Zendesk #{third['id']}")

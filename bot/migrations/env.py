@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import context
 
-from bot.migrate import metadata
+from bot.migrate import include_name, metadata
 from bot.models.base import UTCDateTime
 
 config = context.config
@@ -31,6 +31,7 @@ with engine.connect() as connection:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import insert_if_absent
-from bot.tickets import names, routing
+from bot.tickets import names, routing, similar
 from bot.tickets.intake import CommentIn, HelpdeskEvent, TicketSnapshot
 from bot.tickets.models import CLOSED, HelpdeskName, Ticket, TicketChange, TicketComment
 from bot.tickets.render.thread import DESCRIPTION_LIMIT
@@ -51,8 +51,11 @@ def apply(session: Session, event: HelpdeskEvent, now: datetime, config: TicketC
         or ticket.source_updated_at is None
         or snap.updated_at >= ticket.source_updated_at
     )
+    searched = _searched(ticket)
     if newer:
         _merge(session, ticket, snap, now, config)
+    if created or _searched(ticket) != searched:
+        similar.index(session, ticket)  # the index follows subject, description and tags
     for comment in event.comments:
         _add_comment(session, ticket, comment, now)
     timing_changed = created or _timing(ticket) != timing
@@ -63,6 +66,17 @@ def apply(session: Session, event: HelpdeskEvent, now: datetime, config: TicketC
     names.request_names(session, ticket, now, config)
     sync(session, ticket, now, config)
     return Applied(ticket, None, timing_changed)
+
+
+def _searched(ticket: Ticket) -> tuple[object, ...]:
+    """What the search index is made of (contact details only to keep them out of it)."""
+    return (
+        ticket.subject,
+        ticket.description,
+        list(ticket.tags or []),
+        ticket.requester_email,
+        ticket.requester_phone,
+    )
 
 
 def _timing(ticket: Ticket) -> tuple[object, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +28,9 @@ class TicketConfig:
     default_channel: str | None
     show_contact: bool = False
     lookups: bool = False
+    # Called once when a ticket's thread is created (the root queued), in the same transaction:
+    # the similar-tickets reply (bot.bugs.similar), which needs the bugs domain.
+    on_thread: Callable[[Session, Ticket, datetime], None] | None = None
 
 
 def shown(ticket: Ticket, field: str) -> str | None:
@@ -84,6 +88,8 @@ def sync(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) 
             meta=meta,
         )
         ticket.published_version = ticket.version
+        if config.on_thread is not None:
+            config.on_thread(session, ticket, now)
     else:
         _reroute(session, ticket, now, config)
     if 0 <= ticket.published_version < ticket.version:

@@ -24,6 +24,7 @@ from bot.errors import UserError
 from bot.ids import Action, Shortcut, View
 from bot.ids import BugField as F
 from bot.insights import patterns
+from bot.render.blocks import escape
 from handlers.deps import Deps
 from handlers.slack import bug_forms
 from handlers.slack.followups import ack_only, ack_then
@@ -51,6 +52,8 @@ def register(app: App, deps: Deps, search: JiraClient | None) -> None:
     app.options(Action.BUG_SEARCH)(_search(deps, search))
     app.view(View.BUG_LINK_FORM)(_submit_link(deps))
     app.action(Action.BUG_UNLINK)(**ack_then(_unlink(deps)))
+    # Link to <KEY> on the reply that lists similar earlier tickets.
+    app.action(Action.BUG_LINK_SIMILAR)(**ack_then(_link_similar(deps)))
     app.action(Action.BUG_OPEN)(ack_only)  # a link button: Slack opens the URL
 
 
@@ -241,6 +244,39 @@ def _unlink(deps: Deps) -> Listener:
         deps.wake_outbox()
 
     return unlink
+
+
+def _link_similar(deps: Deps) -> Listener:
+    def link_similar(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """After the ack: read the user if unknown, queue the link, or say why not."""
+        if not deps.settings.jira_configured:
+            respond(text=NO_JIRA, response_type="ephemeral")
+            return
+        user_id = body["user"]["id"]
+        channel, _, thread_ts = _where(body)
+        key = str((body.get("actions") or [{}])[0].get("value") or "")
+        know_user(deps.factory, client, user_id, deps.clock())
+        try:
+            with transaction(deps.factory) as session:
+                queued = linking.link_in_thread(
+                    session,
+                    key=key,
+                    user_id=user_id,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    now=deps.clock(),
+                )
+        except UserError as err:
+            respond(text=f":warning: {err.message}", response_type="ephemeral")
+            return
+        if not queued:
+            text = f"Linking this ticket to {escape(key[:40])} was already asked for."
+            respond(text=text, response_type="ephemeral")
+            return
+        deps.wake_calls()
+        deps.wake_outbox()
+
+    return link_similar
 
 
 def _summary(issue: dict[str, Any]) -> tuple[str, str, str | None]:

@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 import requests
 from cli_helpers import clean_env, run_cli
+from sqlalchemy import text
 
 from bot import outbox
 from bot.db import transaction
+from bot.tickets import similar
+from bot.tickets.models import Ticket
 
 
 def _run(
@@ -183,3 +186,27 @@ def test_run_serves_until_sigterm_and_stops_cleanly(app: Any, tmp_path: Path, db
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr
+
+
+def test_search_rebuild_indexes_every_ticket_again(desk: Any, tmp_path: Path) -> None:
+    customer = desk.zendesk.add_user("Carla Customer", email="carla@globex.test")
+    for subject in ("Card declined at checkout", "CSV export times out", "Hi"):
+        desk.zendesk.create_ticket(subject, subject, requester_id=customer["id"])
+    desk.settle()
+    with transaction(desk.runtime.factory) as session:
+        session.execute(text("DELETE FROM ticket_search"))
+    env = {"DATABASE_URL": desk.runtime.settings.database_url}
+    result = _run(["search", "rebuild"], tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    assert "search index rebuilt: 2 ticket(s) indexed" in result.stdout
+    with transaction(desk.runtime.factory) as session:
+        ticket = session.query(Ticket).filter_by(subject="CSV export times out").one()
+        probe = Ticket(**{**_columns(ticket), "id": None, "external_id": "probe"})
+        session.add(probe)
+        session.flush()
+        assert [m.ticket.id for m in similar.find(session, probe, desk.clock.now())] == [ticket.id]
+        session.rollback()
+
+
+def _columns(ticket: Ticket) -> dict[str, Any]:
+    return {c.key: getattr(ticket, c.key) for c in Ticket.__table__.columns}

@@ -187,7 +187,8 @@ def test_replicas_upgrading_a_fresh_postgresql_database_at_once_leave_one_schema
             with engine.connect() as conn:
                 versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
                 assert versions == [(HEAD,)]
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
+                opts = {"compare_type": True, "include_name": migrate.include_name}
+                context = MigrationContext.configure(conn, opts=opts)
                 assert compare_metadata(context, migrate.metadata()) == []
         finally:
             engine.dispose()
