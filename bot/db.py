@@ -59,7 +59,15 @@ def make_engine(url: str, *, pool_size: int = 10, application_name: str = "suppo
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=5,
-        connect_args={"application_name": application_name, "connect_timeout": 5},
+        connect_args={
+            "application_name": application_name,
+            "connect_timeout": 5,
+            # TCP keepalives: a connection to a vanished server fails in about 11 s, not hours.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+        },
     )
 
 
@@ -191,6 +199,23 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
         finally:
             session.rollback()
+
+
+# Kinds of work a transaction can create; see `wake` (scheduling/wakeups.py listens).
+WAKE_KINDS = ("inbox", "outbox", "calls")
+_WAKE = "supportbot_wake"
+
+
+def wake(session: Session, kind: str) -> None:
+    """Mark `session`: work of `kind` waits once it commits (whoever wired the session's
+    factory wakes the workers then, in this process and on every replica)."""
+    session.info.setdefault(_WAKE, set()).add(kind)
+
+
+def woken(session: Session, *, clear: bool = False) -> set[str]:
+    """The kinds of work marked on `session` (and forget them when `clear`)."""
+    kinds = session.info.pop(_WAKE, set()) if clear else session.info.get(_WAKE, set())
+    return set(kinds)
 
 
 def _insert_for(session: Session) -> Any:

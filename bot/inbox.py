@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import insert_if_absent
+from bot.db import insert_if_absent, wake
 from bot.models import InboundEvent
 
 log = logging.getLogger("supportbot.inbox")
@@ -45,7 +45,7 @@ def store(
     now: datetime,
 ) -> bool:
     """Record an inbound event; False when the same (source, external id) was stored before."""
-    return insert_if_absent(
+    stored = insert_if_absent(
         session,
         InboundEvent,
         {
@@ -60,6 +60,9 @@ def store(
         },
         ["source", "external_id"],
     )
+    if stored:
+        wake(session, "inbox")
+    return stored
 
 
 def process_due(

@@ -37,6 +37,7 @@ from integrations.zendesk import ZendeskClient
 from scheduling.jobs import build_jobs, calls_step, inbox_step
 from scheduling.leader import Leadership
 from scheduling.scheduler import Clockwork, Worker
+from scheduling.wakeups import Wakeups
 
 log = logging.getLogger("supportbot")
 
@@ -71,6 +72,7 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     # Readiness probes (see handlers/ops.py); a part wired later appends its own.
     probes: list[ops.Probe] = field(default_factory=list)
+    wakeups: Wakeups | None = None
 
     def announce(self) -> None:
         """Queue the one-time welcome note in the support channel."""
@@ -83,6 +85,8 @@ class Runtime:
         self.announce()
         self.inbox_worker.start()
         self.calls_worker.start()
+        if self.wakeups is not None:
+            self.wakeups.start()
         if self.clockwork is not None:
             self.clockwork.start()
 
@@ -99,6 +103,8 @@ class Runtime:
     def stop(self) -> None:
         """Stop cleanly: in-flight deliveries finish, queued ones stay queued."""
         self.followups.shutdown(wait=True)
+        if self.wakeups is not None:
+            self.wakeups.stop()
         self.inbox_worker.stop()
         self.calls_worker.stop()
         if self.clockwork is not None:
@@ -127,6 +133,7 @@ class Runtime:
             "last_tick": clockwork.last_tick.isoformat()
             if clockwork and clockwork.last_tick
             else None,
+            "wakeups_listening": bool(self.wakeups and self.wakeups.listening),
         }
         report["outbox"] = {
             "backlog": boxes.get("pending", 0) + boxes.get("sending", 0),
@@ -194,9 +201,15 @@ def build_runtime(
         pressure=pressure,
     )
     deps.wake_inbox, deps.wake_calls = inbox_worker.wake, calls_worker.wake
+    leadership = Leadership(engine)
+    # Work committed here or on another replica wakes the worker that does it (wakeups.py).
+    wakeups = Wakeups(engine, leadership.name)
+    wakeups.on("inbox", inbox_worker.wake)
+    wakeups.on("outbox", dispatcher.notify)
+    wakeups.on("calls", calls_worker.wake)
+    wakeups.install(factory)
     followups = Followups()
     bolt = build_bolt_app(deps, client, followups=followups, jira_search=clients.jira_search)
-    leadership = Leadership(engine)
     web = build_web_app(
         deps,
         bolt,
@@ -232,6 +245,7 @@ def build_runtime(
         calls_worker,
         clockwork,
         metrics,
+        wakeups=wakeups,
     )
     _observe(runtime)
     return runtime
