@@ -195,7 +195,8 @@ class Clockwork:
         with transaction(self.factory) as session:
             released = delivery.release_leases(session, self.clock())
         log.info("leader.took_over name=%s released=%d", self.leadership.name, released)
-        if self.scheduler.running:
+        # A takeover between ticks runs every job now (at start they are due anyway).
+        if self.scheduler.running and threading.current_thread() is self._campaign_thread:
             for job in self.jobs:
                 self.scheduler.modify_job(job.name, next_run_time=self.clock())
         self.dispatcher.notify()

@@ -13,7 +13,7 @@ from scheduling.scheduler import Sweep
 
 # Small batches keep each transaction short, so webhooks and commands never wait long for
 # SQLite's single writer.
-BATCH = 4
+BATCH = 25
 
 
 def sweep_for(settings: Settings, batch: int = BATCH) -> Sweep:
