@@ -8,8 +8,9 @@ it take it straight back, so a background loop writing batch after batch could k
 request waiting for many batches (and SQLite's busy handler, sleeping up to 100 ms between
 retries, would hand over late). And while requests are arriving (`Pressure`, touched by
 every webhook and Slack request), background work yields: the inbox worker, the calls
-worker and the outbox dispatcher wait briefly before each round, and the inbox processes
-one event per transaction instead of a batch, so a webhook never waits long for the writer.
+worker and the outbox dispatcher wait briefly before each round, and an inbox batch ends as
+soon as a request arrives (or after a few milliseconds), so a webhook never waits long for the
+writer.
 """
 
 from __future__ import annotations
@@ -156,19 +157,21 @@ def _write_lock(engine: Engine) -> FairLock | None:
 
 
 class Pressure:
-    """When requests last arrived: background work yields to them (one GIL, one SQLite writer)."""
+    """Whether requests are arriving in a burst: background work yields to them then (one GIL,
+    one SQLite writer). A lone request is no burst: the work it created starts at once."""
 
     def __init__(self, window: float = 0.05) -> None:
         self.window = window
         self._last = 0.0
+        self._before = 0.0
 
     def touch(self) -> None:
         """A request is being served."""
-        self._last = time.monotonic()
+        self._before, self._last = self._last, time.monotonic()
 
     def busy(self) -> bool:
-        """Whether a request arrived within the window."""
-        return time.monotonic() - self._last < self.window
+        """Whether the last two requests both arrived within the window."""
+        return time.monotonic() - self._before < self.window
 
     def wait(self, most: float = 0.25) -> None:
         """Let requests go first, but never stall background work for more than `most`."""
