@@ -102,9 +102,10 @@ def claim(
     """Claim the ready head of each lane (see `lane_of`), at most `allowance(channel, method)`
     rows per channel and `limit` in all.
 
-    The scan reads only the columns that decide; payloads are loaded for the claimed rows
-    alone. On PostgreSQL the scanned rows are locked (SKIP LOCKED), so two dispatchers never
-    claim the same row; SQLite runs one writer at a time.
+    The scan reads only the columns that decide, and locks nothing; payloads are loaded for
+    the chosen rows alone. On PostgreSQL the chosen rows are then locked (SKIP LOCKED, the
+    state re-checked), so two dispatchers never claim the same row, and a lane stops at a row
+    another dispatcher holds, keeping its order; SQLite runs one writer at a time.
     """
     query = (
         select(*SCANNED, _lane_key())
@@ -112,22 +113,14 @@ def claim(
         .order_by(OutboxMessage.id)
         .limit(scan)
     )
-    shared = session.get_bind().dialect.name == "postgresql"
-    if shared:
-        query = query.with_for_update(of=OutboxMessage, skip_locked=True)
     rows = session.execute(query).all()
     parents = _parent_positions(session, rows)
-    heads = _lane_heads(session, rows) if shared else {}
     blocked: set[tuple[str, str]] = set()
-    started: set[tuple[str, str]] = set()
     per_channel: dict[tuple[str, str], int] = {}
     chosen: list[tuple[Any, tuple[str, str], tuple[str | None, tuple[str, str] | None]]] = []
     for row in rows:
         lane = lane_of(row.channel, row[-1])
         if lane in blocked or len(chosen) >= limit:
-            continue
-        if lane not in started and heads.get(lane, row.id) < row.id:
-            blocked.add(lane)  # another dispatcher holds the head of this lane: keep the order
             continue
         resolved = _resolve(row, parents)
         ready = row.next_attempt_at <= now and (
@@ -141,9 +134,10 @@ def claim(
         ):
             blocked.add(lane)
             continue
-        started.add(lane)
         per_channel[(row.channel, row.method)] = taken + 1
         chosen.append((row, lane, resolved))
+    if session.get_bind().dialect.name == "postgresql":
+        chosen = _lock(session, chosen, now)
     batch = Batch()
     if not chosen:
         return batch
@@ -196,19 +190,28 @@ def claim(
     return batch
 
 
-def _lane_heads(session: Session, rows: Sequence[Any]) -> dict[tuple[str, str], int]:
-    """The first queued row of each lane among `rows`, locked by this claim or not: with SKIP
-    LOCKED a claim does not see the rows another dispatcher holds, though they go first."""
-    channels = {r.channel for r in rows}
-    if not channels:
-        return {}
-    lane = _lane_key()
-    found = session.execute(
-        select(OutboxMessage.channel, lane, func.min(OutboxMessage.id))
-        .where(OutboxMessage.status.in_(ACTIVE), OutboxMessage.channel.in_(channels))
-        .group_by(OutboxMessage.channel, lane)
-    ).all()
-    return {lane_of(channel, thread): first for channel, thread, first in found}
+def _lock(session: Session, chosen: list[Any], now: datetime) -> list[Any]:
+    """Lock the chosen rows that are still free and due; each lane keeps its rows up to the
+    first one another dispatcher holds or has claimed since the scan."""
+    free = (OutboxMessage.status == "pending") | (OutboxMessage.lease_until <= now)
+    locked = set(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.id.in_([row.id for row, _, _ in chosen]), free)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    stopped: set[tuple[str, str]] = set()
+    kept = []
+    for item in chosen:
+        row, lane, _ = item
+        if lane in stopped:
+            continue
+        if row.id not in locked:
+            stopped.add(lane)
+            continue
+        kept.append(item)
+    return kept
 
 
 def _parent_positions(
