@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
@@ -89,6 +91,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             _fail(f"cannot connect to Slack in Socket Mode: {problem}")
     engine = _database(settings, create=True)
     path = sqlite_path(engine)
+    if path is not None:
+        _one_process(path)
     logging.getLogger("supportbot").info(
         "database.opened backend=%s %s",
         engine.dialect.name,
@@ -128,6 +132,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     runtime = build_runtime(settings, scheduler=not args.no_scheduler, engine=engine)
     serve(runtime, sock)
     return 0
+
+
+_HELD: list[object] = []
+
+
+def _one_process(path: Path) -> None:
+    """Hold an OS lock on `<db>.lock` for this process's life, or exit 2: SQLite cannot share
+    work between processes (replicas need PostgreSQL)."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: nothing to hold
+        return
+    lock_path = path.with_name(path.name + ".lock")
+    handle = lock_path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        _fail(
+            f"another supportbot process (pid {holder}) is running on {path}; SQLite allows "
+            "one process per database: stop it first, or use PostgreSQL (DATABASE_URL) to run "
+            "replicas"
+        )
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    _HELD.append(handle)  # released by the OS when this process ends, however it ends
 
 
 def cmd_check(_args: argparse.Namespace) -> int:

@@ -8,8 +8,9 @@ it take it straight back, so a background loop writing batch after batch could k
 request waiting for many batches (and SQLite's busy handler, sleeping up to 100 ms between
 retries, would hand over late). And while requests are arriving (`Pressure`, touched by
 every webhook and Slack request), background work yields: the inbox worker, the calls
-worker and the outbox dispatcher wait briefly before each round, and the inbox processes
-one event per transaction instead of a batch, so a webhook never waits long for the writer.
+worker and the outbox dispatcher wait briefly before each round, and an inbox batch ends as
+soon as a request arrives (or after a few milliseconds), so a webhook never waits long for the
+writer.
 """
 
 from __future__ import annotations
@@ -59,7 +60,15 @@ def make_engine(url: str, *, pool_size: int = 10, application_name: str = "suppo
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_timeout=5,
-        connect_args={"application_name": application_name, "connect_timeout": 5},
+        connect_args={
+            "application_name": application_name,
+            "connect_timeout": 5,
+            # TCP keepalives: a connection to a vanished server fails in about 11 s, not hours.
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+        },
     )
 
 
@@ -148,19 +157,21 @@ def _write_lock(engine: Engine) -> FairLock | None:
 
 
 class Pressure:
-    """When requests last arrived: background work yields to them (one GIL, one SQLite writer)."""
+    """Whether requests are arriving in a burst: background work yields to them then (one GIL,
+    one SQLite writer). A lone request is no burst: the work it created starts at once."""
 
     def __init__(self, window: float = 0.05) -> None:
         self.window = window
         self._last = 0.0
+        self._before = 0.0
 
     def touch(self) -> None:
         """A request is being served."""
-        self._last = time.monotonic()
+        self._before, self._last = self._last, time.monotonic()
 
     def busy(self) -> bool:
-        """Whether a request arrived within the window."""
-        return time.monotonic() - self._last < self.window
+        """Whether the last two requests both arrived within the window."""
+        return time.monotonic() - self._before < self.window
 
     def wait(self, most: float = 0.25) -> None:
         """Let requests go first, but never stall background work for more than `most`."""
@@ -191,6 +202,23 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
         finally:
             session.rollback()
+
+
+# Kinds of work a transaction can create; see `wake` (scheduling/wakeups.py listens).
+WAKE_KINDS = ("inbox", "outbox", "calls")
+_WAKE = "supportbot_wake"
+
+
+def wake(session: Session, kind: str) -> None:
+    """Mark `session`: work of `kind` waits once it commits (whoever wired the session's
+    factory wakes the workers then, in this process and on every replica)."""
+    session.info.setdefault(_WAKE, set()).add(kind)
+
+
+def woken(session: Session, *, clear: bool = False) -> set[str]:
+    """The kinds of work marked on `session` (and forget them when `clear`)."""
+    kinds = session.info.pop(_WAKE, set()) if clear else session.info.get(_WAKE, set())
+    return set(kinds)
 
 
 def _insert_for(session: Session) -> Any:

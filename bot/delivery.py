@@ -58,7 +58,7 @@ class Outcome:
 
 @dataclass
 class Batch:
-    """Rows claimed in one round, grouped by channel in sending order."""
+    """Rows claimed in one round, grouped by lane (see `lane_of`) in sending order."""
 
     by_channel: dict[str, list[Claimed]] = field(default_factory=dict)
 
@@ -66,70 +66,115 @@ class Batch:
         return sum(len(rows) for rows in self.by_channel.values())
 
 
+def lane_of(channel: str, thread: str | None) -> tuple[str, str]:
+    """The queue a row keeps its order in: its thread (a reply, or an edit of one message),
+    else its channel's top level. Lanes go out side by side; a channel's pacing spans them."""
+    return channel, thread or ""
+
+
+def _lane_key() -> Any:
+    return func.coalesce(
+        OutboxMessage.thread_key, OutboxMessage.thread_ts, OutboxMessage.target_key, ""
+    )
+
+
+SCANNED = (
+    OutboxMessage.id,
+    OutboxMessage.method,
+    OutboxMessage.channel,
+    OutboxMessage.thread_key,
+    OutboxMessage.thread_ts,
+    OutboxMessage.target_key,
+    OutboxMessage.status,
+    OutboxMessage.next_attempt_at,
+    OutboxMessage.lease_until,
+)
+
+
 def claim(
     session: Session,
     now: datetime,
     *,
-    scan: int = 2000,
+    scan: int = 5000,
     limit: int = 200,
     allowance: Callable[[str, str], int] | None = None,
 ) -> Batch:
-    """Claim the ready head of each channel's queue (at most `allowance(channel, method)` rows).
+    """Claim the ready head of each lane (see `lane_of`), at most `allowance(channel, method)`
+    rows per channel and `limit` in all.
 
-    On PostgreSQL the scanned rows are locked (SKIP LOCKED), so two dispatchers never claim
-    the same row; SQLite runs one writer at a time.
+    The scan reads only the columns that decide, and locks nothing; payloads are loaded for
+    the chosen rows alone. On PostgreSQL the chosen rows are then locked (SKIP LOCKED, the
+    state re-checked), so two dispatchers never claim the same row, and a lane stops at a row
+    another dispatcher holds, keeping its order; SQLite runs one writer at a time.
     """
     query = (
-        select(OutboxMessage)
+        select(*SCANNED, _lane_key())
         .where(OutboxMessage.status.in_(ACTIVE))
         .order_by(OutboxMessage.id)
         .limit(scan)
     )
-    shared = session.get_bind().dialect.name == "postgresql"
-    if shared:
-        query = query.with_for_update(skip_locked=True)
-    rows = session.scalars(query).all()
+    rows = session.execute(query).all()
     parents = _parent_positions(session, rows)
-    heads = _lane_heads(session, rows) if shared else {}
-    batch = Batch()
-    blocked: set[str] = set()
-    fresh: list[int] = []
-    lapsed: list[int] = []
+    blocked: set[tuple[str, str]] = set()
+    per_channel: dict[tuple[str, str], int] = {}
+    chosen: list[tuple[Any, tuple[str, str], tuple[str | None, tuple[str, str] | None]]] = []
     for row in rows:
-        lane = row.channel
-        if lane in blocked or len(fresh) + len(lapsed) >= limit:
-            continue
-        if lane not in batch.by_channel and heads.get(lane, row.id) < row.id:
-            blocked.add(lane)  # another dispatcher holds the head of this lane: keep the order
+        lane = lane_of(row.channel, row[-1])
+        if lane in blocked or len(chosen) >= limit:
             continue
         resolved = _resolve(row, parents)
         ready = row.next_attempt_at <= now and (
             row.status == "pending" or (row.lease_until is not None and row.lease_until <= now)
         )
-        queue = batch.by_channel.setdefault(lane, [])
+        taken = per_channel.get((row.channel, row.method), 0)
         if (
             resolved is None
             or not ready
-            or (allowance is not None and len(queue) >= allowance(lane, row.method))
+            or (allowance is not None and taken >= allowance(row.channel, row.method))
         ):
             blocked.add(lane)
             continue
+        per_channel[(row.channel, row.method)] = taken + 1
+        chosen.append((row, lane, resolved))
+    if session.get_bind().dialect.name == "postgresql":
+        chosen = _lock(session, chosen, now)
+    batch = Batch()
+    if not chosen:
+        return batch
+    loaded = {
+        r.id: r
+        for r in session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.key,
+                OutboxMessage.payload,
+                OutboxMessage.meta,
+                OutboxMessage.uncertain,
+                OutboxMessage.attempts,
+                OutboxMessage.created_at,
+            ).where(OutboxMessage.id.in_([row.id for row, _, _ in chosen]))
+        )
+    }
+    fresh: list[int] = []
+    lapsed: list[int] = []
+    for row, lane, (thread_ts, target) in chosen:
+        full = loaded[row.id]
         in_flight = row.status == "sending"  # claimed before and never settled: maybe sent
         (lapsed if in_flight else fresh).append(row.id)
-        thread_ts, target = resolved
-        queue.append(
+        name = f"{lane[0]} {lane[1]}" if lane[1] else lane[0]
+        batch.by_channel.setdefault(name, []).append(
             Claimed(
                 row.id,
-                row.key,
+                full.key,
                 row.method,
                 row.channel,
-                row.payload,
-                row.meta,
+                full.payload,
+                full.meta,
                 thread_ts,
                 target,
-                row.uncertain or in_flight,
-                row.attempts,
-                row.created_at,
+                full.uncertain or in_flight,
+                full.attempts,
+                full.created_at,
             )
         )
     for ids, extra in ((fresh, {}), (lapsed, {"uncertain": True})):
@@ -142,26 +187,35 @@ def claim(
                 lease_until=now + LEASE,
                 **extra,
             )
-    batch.by_channel = {lane: q for lane, q in batch.by_channel.items() if q}
     return batch
 
 
-def _lane_heads(session: Session, rows: Sequence[OutboxMessage]) -> dict[str, int]:
-    """The first queued row of each lane among `rows`, locked by this claim or not: with SKIP
-    LOCKED a claim does not see the rows another dispatcher holds, though they go first."""
-    lanes = {r.channel for r in rows}
-    if not lanes:
-        return {}
-    found = session.execute(
-        select(OutboxMessage.channel, func.min(OutboxMessage.id))
-        .where(OutboxMessage.status.in_(ACTIVE), OutboxMessage.channel.in_(lanes))
-        .group_by(OutboxMessage.channel)
-    ).all()
-    return {lane: first for lane, first in found}
+def _lock(session: Session, chosen: list[Any], now: datetime) -> list[Any]:
+    """Lock the chosen rows that are still free and due; each lane keeps its rows up to the
+    first one another dispatcher holds or has claimed since the scan."""
+    free = (OutboxMessage.status == "pending") | (OutboxMessage.lease_until <= now)
+    locked = set(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(OutboxMessage.id.in_([row.id for row, _, _ in chosen]), free)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    stopped: set[tuple[str, str]] = set()
+    kept = []
+    for item in chosen:
+        row, lane, _ = item
+        if lane in stopped:
+            continue
+        if row.id not in locked:
+            stopped.add(lane)
+            continue
+        kept.append(item)
+    return kept
 
 
 def _parent_positions(
-    session: Session, rows: Sequence[OutboxMessage]
+    session: Session, rows: Sequence[Any]
 ) -> dict[str, tuple[str, str | None, str | None]]:
     keys = {r.thread_key for r in rows if r.thread_key} | {
         r.target_key for r in rows if r.target_key
@@ -180,7 +234,7 @@ def _parent_positions(
 
 
 def _resolve(
-    row: OutboxMessage, parents: dict[str, tuple[str, str | None, str | None]]
+    row: Any, parents: dict[str, tuple[str, str | None, str | None]]
 ) -> tuple[str | None, tuple[str, str] | None] | None:
     """(thread_ts, update target) once known; None while a parent is still unsent."""
     thread_ts = row.thread_ts
@@ -200,8 +254,14 @@ def _resolve(
 
 def settle(session: Session, outcomes: Sequence[Outcome], now: datetime, max_attempts: int) -> None:
     """Record each claimed row's outcome: sent, rescheduled, released or dead."""
+    found = {
+        row.id: row
+        for row in session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_([o.id for o in outcomes]))
+        )
+    }
     for outcome in outcomes:
-        row = session.get(OutboxMessage, outcome.id)
+        row = found.get(outcome.id)
         if row is None or row.status != "sending":
             continue
         if outcome.sent:
@@ -236,6 +296,21 @@ def _bury_orphans(session: Session) -> None:
         (OutboxMessage.thread_key.in_(dead_keys)) | (OutboxMessage.target_key.in_(dead_keys)),
         status="dead",
         last_error="parent_dead: the message it belongs to failed",
+    )
+
+
+def release_leases(session: Session, now: datetime) -> int:
+    """End every claim's lease now (the dispatcher that held them is gone); returns how many.
+
+    The rows are claimed again as uncertain, so each is first looked for in Slack by its
+    metadata: nothing is sent twice.
+    """
+    return update_rows(
+        session,
+        OutboxMessage,
+        OutboxMessage.status == "sending",
+        OutboxMessage.lease_until > now,
+        lease_until=now,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db import insert_if_absent
+from bot.db import insert_if_absent, wake
 from bot.models import InboundEvent
 
 log = logging.getLogger("supportbot.inbox")
@@ -45,7 +45,7 @@ def store(
     now: datetime,
 ) -> bool:
     """Record an inbound event; False when the same (source, external id) was stored before."""
-    return insert_if_absent(
+    stored = insert_if_absent(
         session,
         InboundEvent,
         {
@@ -60,6 +60,9 @@ def store(
         },
         ["source", "external_id"],
     )
+    if stored:
+        wake(session, "inbox")
+    return stored
 
 
 def process_due(
@@ -68,8 +71,12 @@ def process_due(
     processors: Mapping[str, Processor],
     *,
     limit: int = 200,
+    more: Callable[[], bool] | None = None,
 ) -> InboxSummary:
     """Process pending events in arrival order, each in its own savepoint.
+
+    `more()`, asked before every event after the first, ends the batch early when false (the
+    caller's time budget); events left over stay pending for the next batch.
 
     A processor returns None when it acted, or a short reason when the event is of no
     interest (recorded as ignored). An exception rolls back that event alone and schedules a
@@ -84,7 +91,9 @@ def process_due(
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     summary = InboxSummary()
-    for event in session.scalars(query).all():
+    for index, event in enumerate(session.scalars(query).all()):
+        if index and more is not None and not more():
+            break
         processor = processors.get(event.source)
         try:
             with session.begin_nested():

@@ -40,6 +40,7 @@ from integrations.zendesk import ZendeskClient
 from scheduling.jobs import build_jobs, calls_step, inbox_step
 from scheduling.leader import Leadership
 from scheduling.scheduler import Clockwork, Worker
+from scheduling.wakeups import Wakeups
 
 log = logging.getLogger("supportbot")
 
@@ -76,6 +77,7 @@ class Runtime:
     probes: list[ops.Probe] = field(default_factory=list)
     # The Socket Mode link, when SLACK_APP_TOKEN is set (connected by `serve`).
     socket_mode: SocketMode | None = None
+    wakeups: Wakeups | None = None
 
     def announce(self) -> None:
         """Queue the one-time welcome note in the support channel."""
@@ -88,6 +90,8 @@ class Runtime:
         self.announce()
         self.inbox_worker.start()
         self.calls_worker.start()
+        if self.wakeups is not None:
+            self.wakeups.start()
         if self.clockwork is not None:
             self.clockwork.start()
 
@@ -106,6 +110,8 @@ class Runtime:
         if self.socket_mode is not None:
             self.socket_mode.close()
         self.followups.shutdown(wait=True)
+        if self.wakeups is not None:
+            self.wakeups.stop()
         self.inbox_worker.stop()
         self.calls_worker.stop()
         if self.clockwork is not None:
@@ -134,6 +140,7 @@ class Runtime:
             "last_tick": clockwork.last_tick.isoformat()
             if clockwork and clockwork.last_tick
             else None,
+            "wakeups_listening": bool(self.wakeups and self.wakeups.listening),
         }
         report["outbox"] = {
             "backlog": boxes.get("pending", 0) + boxes.get("sending", 0),
@@ -206,9 +213,15 @@ def build_runtime(
         pressure=pressure,
     )
     deps.wake_inbox, deps.wake_calls = inbox_worker.wake, calls_worker.wake
+    leadership = Leadership(engine)
+    # Work committed here or on another replica wakes the worker that does it (wakeups.py).
+    wakeups = Wakeups(engine, leadership.name)
+    wakeups.on("inbox", inbox_worker.wake)
+    wakeups.on("outbox", dispatcher.notify)
+    wakeups.on("calls", calls_worker.wake)
+    wakeups.install(factory)
     followups = Followups()
     bolt = build_bolt_app(deps, client, followups=followups, jira_search=clients.jira_search)
-    leadership = Leadership(engine)
     web = build_web_app(
         deps,
         bolt,
@@ -244,6 +257,7 @@ def build_runtime(
         calls_worker,
         clockwork,
         metrics,
+        wakeups=wakeups,
     )
     if settings.socket_mode:
         runtime.socket_mode = SocketMode(

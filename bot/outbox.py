@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db import insert_if_absent, update_rows
+from bot.db import insert_if_absent, update_rows, wake
 from bot.models import OutboxMessage
 from bot.render.blocks import Message
 
@@ -225,7 +225,10 @@ def _insert(
         "next_attempt_at": now,
         "created_at": now,
     }
-    return insert_if_absent(session, OutboxMessage, values, ["key"])
+    inserted = insert_if_absent(session, OutboxMessage, values, ["key"])
+    if inserted:
+        wake(session, "outbox")
+    return inserted
 
 
 def _supersede(session: Session, condition: Any, keep_key: str) -> None:

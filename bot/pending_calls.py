@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db import compare_and_set, insert_if_absent
+from bot.db import compare_and_set, insert_if_absent, wake
 from bot.models import PendingCall
 
 LEASE = timedelta(minutes=2)
@@ -42,7 +42,7 @@ def enqueue(
     requested_by: str | None = None,
 ) -> bool:
     """Queue a call; False when a call with this key exists already."""
-    return insert_if_absent(
+    queued = insert_if_absent(
         session,
         PendingCall,
         {
@@ -57,6 +57,9 @@ def enqueue(
         },
         ["key"],
     )
+    if queued:
+        wake(session, "calls")
+    return queued
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,8 @@ from scheduling.sweeps import patterns as patterns_sweep
 from scheduling.sweeps import sla as sla_sweep
 
 HOURLY = 3600.0
+# How long one inbox transaction may keep taking events (seconds).
+INBOX_BUDGET = 0.03
 
 
 def inbox_step(
@@ -33,15 +36,22 @@ def inbox_step(
     clock: Callable[[], datetime],
     pressure: Pressure | None = None,
 ) -> Callable[[], int]:
-    """One batch of stored events; returns how many were finished. While requests are
-    arriving the batch is one event, so a webhook never waits long for the writer (see
-    `bot.db`)."""
-    sweep, single = inbox_sweep.sweep_for(settings), inbox_sweep.sweep_for(settings, batch=1)
+    """One batch of stored events; returns how many were finished.
+
+    A batch is one transaction (one commit for many events) that ends after INBOX_BUDGET
+    seconds, or as soon as a request arrives, so a webhook never waits long for the writer
+    (see `bot.db`)."""
+    deadline = [0.0]
+
+    def more() -> bool:
+        return time.monotonic() < deadline[0] and not (pressure is not None and pressure.busy())
+
+    sweep = inbox_sweep.sweep_for(settings, more=more)
 
     def step() -> int:
-        chosen = single if pressure is not None and pressure.busy() else sweep
+        deadline[0] = time.monotonic() + INBOX_BUDGET
         with transaction(factory) as session:
-            result = chosen(session, clock())
+            result = sweep(session, clock())
         return result["done"] + result["ignored"] + result["failed"]
 
     return step

@@ -6,6 +6,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, text
 
@@ -13,6 +14,17 @@ log = logging.getLogger("supportbot.leader")
 
 # An arbitrary constant shared by every replica of this app (fits in pg_locks.objid).
 LOCK_KEY = 727_270_001
+
+# The lock lives as long as the leader's session. A killed process's socket is closed by its
+# kernel and PostgreSQL ends the session at once; a leader whose host or network vanished is
+# found out by TCP keepalives on both ends (5 s idle, then 3 probes 2 s apart: about 11 s), so
+# another replica takes over well within 15 s.
+# https://www.postgresql.org/docs/current/runtime-config-connection.html#GUC-TCP-KEEPALIVES-IDLE
+SERVER_KEEPALIVES = (
+    "SELECT set_config('tcp_keepalives_idle', '5', false), "
+    "set_config('tcp_keepalives_interval', '2', false), "
+    "set_config('tcp_keepalives_count', '3', false)"
+)
 
 
 def identity() -> str:
@@ -29,9 +41,24 @@ class Leadership:
         self.single_process = engine.dialect.name != "postgresql"
         self._conn: Connection | None = None
         self._lock = threading.Lock()
+        self._led = False
+        # Called once each time this process becomes leader (see Clockwork's takeover).
+        self.on_acquired: Callable[[], None] = lambda: None
 
     def acquire(self) -> bool:
         """True while this process leads (re-checks the lock connection each call)."""
+        leads = self._try()
+        if leads and not self._led:
+            self._led = True
+            try:
+                self.on_acquired()
+            except Exception:  # noqa: BLE001 - the ticks redo what a takeover starts
+                log.exception("leader.takeover_failed name=%s", self.name)
+        elif not leads:
+            self._led = False
+        return leads
+
+    def _try(self) -> bool:
         if self.single_process:
             return True
         with self._lock:
@@ -48,6 +75,7 @@ class Leadership:
                     text("SELECT set_config('application_name', :n, false)"),
                     {"n": f"supportbot-leader {self.name}"[:63]},
                 )
+                conn.execute(text(SERVER_KEEPALIVES))
                 got = conn.execute(
                     text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}
                 ).scalar()

@@ -13,6 +13,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import delivery
 from bot.db import Pressure, transaction
 from integrations.metrics import Metrics
 from integrations.slack_delivery import Dispatcher
@@ -21,6 +22,9 @@ from scheduling.leader import Leadership
 log = logging.getLogger("supportbot.scheduler")
 
 Sweep = Callable[[Session, datetime], dict[str, Any]]
+
+# How often a replica that does not lead tries for the leader lock.
+ELECTION_SECONDS = 2.0
 Task = Callable[[datetime], dict[str, Any]]
 
 
@@ -143,6 +147,8 @@ class Clockwork:
         self._dispatch_thread: threading.Thread | None = None
         self.last_tick: datetime | None = None
         self.since = clock()
+        self._campaign_thread: threading.Thread | None = None
+        leadership.on_acquired = self.took_over
 
     @property
     def running(self) -> bool:
@@ -171,6 +177,29 @@ class Clockwork:
             daemon=True,
         )
         self._dispatch_thread.start()
+        if not self.leadership.single_process:
+            self._campaign_thread = threading.Thread(
+                target=self._campaign, name="leader-election", daemon=True
+            )
+            self._campaign_thread.start()
+
+    def _campaign(self) -> None:
+        """Try for the lock every ELECTION_SECONDS, between ticks: a killed leader's place is
+        taken within seconds whatever SCHEDULER_TICK_SECONDS is."""
+        while not self._stop.wait(ELECTION_SECONDS):
+            self.leadership.acquire()
+
+    def took_over(self) -> None:
+        """This process just became leader: what the last one claimed and never settled is
+        free again (only the leader dispatches), and every job runs now."""
+        with transaction(self.factory) as session:
+            released = delivery.release_leases(session, self.clock())
+        log.info("leader.took_over name=%s released=%d", self.leadership.name, released)
+        # A takeover between ticks runs every job now (at start they are due anyway).
+        if self.scheduler.running and threading.current_thread() is self._campaign_thread:
+            for job in self.jobs:
+                self.scheduler.modify_job(job.name, next_run_time=self.clock())
+        self.dispatcher.notify()
 
     def run_job(self, job: Job) -> dict[str, Any] | None:
         """Run one job if this process leads."""
@@ -208,6 +237,8 @@ class Clockwork:
             self.scheduler.shutdown(wait=True)
         self._stop.set()
         self.dispatcher.notify()
+        if self._campaign_thread is not None:
+            self._campaign_thread.join(timeout=10)
         if self._dispatch_thread is not None:
             self._dispatch_thread.join(timeout=15)
         self.dispatcher.close()

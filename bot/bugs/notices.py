@@ -24,7 +24,7 @@ from bot.bugs.records import BugConfig, bug_by_key, ticket_label
 from bot.bugs.render import customers as tell_render
 from bot.bugs.render import messages as render
 from bot.bugs.state import DONE, BugState
-from bot.db import insert_if_absent, insert_rows_if_absent
+from bot.db import insert_if_absent, insert_rows_if_absent, wake
 from bot.models import PendingCall, SlackUser
 from bot.tickets import agents
 from bot.tickets.models import Ticket, TicketComment
@@ -289,6 +289,8 @@ def queue_notes(
     ]
     insert_rows_if_absent(session, TicketComment, comments, ["ticket_id", "external_id"])
     insert_rows_if_absent(session, PendingCall, calls, ["key"])
+    if calls:
+        wake(session, "calls")
 
 
 def process_webhook(
