@@ -1,6 +1,18 @@
 """The composition root: builds settings, database, Bolt app, web app, scheduler and dispatcher.
 
-Nothing is built at import time; `supportbot` (bot.cli) calls these functions.
+Nothing is built at import time; `supportbot` (bot.cli) calls these functions. The wiring
+tables stay beside what they wire; `build_runtime` below plugs in each of them:
+
+  Slack listeners, one `register` per feature  handlers/slack/app.py  build_bolt_app
+  Socket Mode link (same listeners)            handlers/socket_mode.py  SocketMode
+  web routes: Slack, webhooks, ops, calendars  handlers/web.py  build_web_app
+  stored event -> the domain function          bot/events.py  processors (via inbox_step)
+  pending call kind -> the call it makes       integrations/calls.py  executors (via calls_step)
+  finished call -> the domain's answer         bot/events.py  reactions (via calls_step)
+  scheduled jobs, run while this process leads scheduling/jobs.py  build_jobs (+ rotation_jobs,
+                                               bug_jobs)
+  wake-ups across replicas                     scheduling/wakeups.py  Wakeups.on
+  readiness probes and scrape-time metrics     `_observe` below
 """
 
 from __future__ import annotations

@@ -47,6 +47,12 @@ def register(app: App) -> None:
         if isinstance(error, SlackApiError):
             code = str(error.response.get("error") or error.response.status_code)[:60]
             log.warning("slack.call_failed error_id=%s kind=%s error=%s", error_id, kind, code)
+        elif kind == "event_callback":
+            # The event listeners only store the event: one that failed was not stored. A 5xx
+            # makes Slack send it again (https://docs.slack.dev/apis/events-api/#retries), and
+            # the inbox's unique event_id keeps a retry from storing it twice.
+            log.error("slack.event_not_stored error_id=%s", error_id, exc_info=error)
+            return BoltResponse(status=503, body="", headers={"content-type": "text/plain"})
         else:
             log.error("slack.listener_failed error_id=%s kind=%s", error_id, kind, exc_info=error)
         body = json.dumps({"response_type": "ephemeral", "text": apology(error_id)})

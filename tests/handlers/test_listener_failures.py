@@ -41,3 +41,27 @@ def test_a_failing_slash_command_apologises_with_an_error_id(
     assert "Traceback" not in said and "tickets" not in said
     again = app.driver.command("/support", "queue", user_id="U0LEAD", channel_id=SUPPORT)
     assert again.status == 200 and "Sorry" not in (again.text or "")
+
+
+def test_an_event_that_could_not_be_stored_gets_a_5xx_so_slack_sends_it_again(app: Any) -> None:
+    """Slack retries an event answered with a 5xx; answering 200 would lose it."""
+    event = {
+        "type": "app_home_opened",
+        "user": "U0LEAD",
+        "channel": app.slack.open_dm("U0LEAD"),
+        "tab": "home",
+        "event_ts": "1700000000.000100",
+    }
+    _rename(app, "inbound_events", "inbound_events_away")
+    try:
+        failed = app.driver.event(event, event_id="Ev0NOTSTORED")
+    finally:
+        _rename(app, "inbound_events_away", "inbound_events")
+    assert failed.status == 503
+    again = app.driver.event(event, event_id="Ev0NOTSTORED", retry_num=1, retry_reason="http_error")
+    assert again.status == 200
+    with app.runtime.engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT count(*) FROM inbound_events WHERE external_id = 'Ev0NOTSTORED'")
+        ).scalar()
+    assert stored == 1

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.ids import Action
-from bot.render.blocks import Block, Message, button, context, cut, escape, fallback, section
+from bot.render.blocks import Block, Message, button, context, cut, escape, fallback, link, section
 from bot.render.times import day, slack_day
 
 SUBJECT_LIMIT = 150
@@ -35,7 +35,7 @@ class SimilarView:
 
 
 def _bug(bug: LinkedBug) -> str:
-    key = f"<{bug.url}|{escape(bug.key)}>" if bug.url else escape(bug.key)
+    key = link(bug.url, escape(bug.key))
     return f"{key} ({escape(bug.status)})" if bug.status else key
 
 
@@ -48,7 +48,7 @@ def similar_reply(found: Sequence[SimilarView]) -> Message:
     for n, item in enumerate(found[:3]):
         subject = escape(cut(item.subject or "(no subject)", SUBJECT_LIMIT))
         label = escape(item.label)
-        title = f"<{item.link}|{label}>" if item.link else label
+        title = link(item.link, label)
         facts = [f"*{escape(item.status)}*"]
         plain = [item.status]
         if item.solved_at is not None:

@@ -18,6 +18,7 @@ from bot.render.blocks import (
     escape,
     fallback,
     fit_blocks,
+    link,
     section,
 )
 from bot.render.times import slack_time
@@ -43,8 +44,8 @@ def how_much(tickets: int, baseline: float) -> str:
     return f"{count}, {tickets / baseline:.1f}× the daily average of {baseline:.1f} (4 weeks)"
 
 
-def _ticket_line(ticket_label: str, subject: str, link: str | None) -> str:
-    label = f"<{link}|{escape(ticket_label)}>" if link else escape(ticket_label)
+def _ticket_line(ticket_label: str, subject: str, url: str | None) -> str:
+    label = link(url, escape(ticket_label))
     return f"• {label} {escape(cut(subject, SUBJECT)) or '_no subject_'}"
 
 
@@ -52,7 +53,7 @@ def raised(found: Raised, *, listed: int = 10) -> Message:
     """The leads' alert: what spiked and by how much, the tickets, the common bug, the button."""
     p = found.pattern
     head = f":chart_with_upwards_trend: *Emerging pattern:* {what(p.kind, p.value)}"
-    lines = [_ticket_line(ticket_label(t), t.subject, link) for t, link in found.tickets[:listed]]
+    lines = [_ticket_line(ticket_label(t), t.subject, url) for t, url in found.tickets[:listed]]
     if len(found.tickets) > listed:
         lines.append(f"_and {len(found.tickets) - listed} more_")
     blocks = [
@@ -61,7 +62,7 @@ def raised(found: Raised, *, listed: int = 10) -> Message:
     ]
     if found.bug is not None:
         key = escape(found.bug.key)
-        shown = f"<{found.bug.url}|{key}>" if found.bug.url else key
+        shown = link(found.bug.url, key)
         blocks.append(
             section(
                 f":beetle: {found.bug_share} of {len(found.tickets)} are linked to {shown} "
