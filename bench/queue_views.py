@@ -22,7 +22,7 @@ from sqlalchemy import Engine, event, insert, text
 from bot import people
 from bot.bugs import load as bug_load
 from bot.bugs.models import Bug, BugLink
-from bot.db import session_factory, transaction
+from bot.db import reading, session_factory, transaction
 from bot.insights import agent_desk, home, queue
 from bot.insights.render.home import render_home
 from bot.main import build_runtime
@@ -341,7 +341,7 @@ def run(args: argparse.Namespace, target: str | None) -> None:
     factory = runtime.factory
 
     def render(user: str = LEAD) -> None:
-        with transaction(factory) as session:
+        with reading(factory) as session:
             view = render_home(home.home_data(session, user, NOW, config))
         assert len(view["blocks"]) <= 100
 
@@ -363,7 +363,7 @@ def run(args: argparse.Namespace, target: str | None) -> None:
     report.figure("App Home render (agent) p50", percentile(agent_ms, 50), "ms")
     report.target("App Home render (agent) p99", percentile(agent_ms, 99), 300, unit="ms")
     if not args.no_plans:
-        with transaction(factory) as session:
+        with reading(factory) as session:
             explain(
                 engine,
                 capture(runtime.engine, lambda: queue.summary(session, NOW, queue.QueueFilter())),
