@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from bot.bugs import records
 from bot.bugs.state import BugState
 from bot.db import transaction
-from bot.events import apply_ticket_event, ticket_config
+from bot.events import apply_ticket_events, ticket_config
 from bot.main import build_runtime
 from bot.models import OutboxMessage
 from bot.settings import Settings
@@ -117,7 +117,7 @@ def main() -> None:
                     complete=True,
                 )
                 created = HelpdeskEvent("zendesk", "created", snapshot)
-                apply_ticket_event(session, created, now, config)
+                apply_ticket_events(session, [created], now, config)
     setup_dispatcher = Dispatcher(factory, make_web_client(TOKEN, slack.api_url), channel_rate=0)
     setup_dispatcher.drain(timeout=300)
     setup_dispatcher.close()

@@ -31,7 +31,7 @@ from bot.bugs import records
 from bot.bugs.customers import PUBLIC_REPLY
 from bot.bugs.state import BugState
 from bot.db import transaction
-from bot.events import apply_ticket_event, ticket_config
+from bot.events import apply_ticket_events, ticket_config
 from bot.main import Runtime, build_runtime
 from bot.models import PendingCall
 from bot.settings import Settings
@@ -184,8 +184,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
                     updated_at=now,
                     complete=True,
                 )
-                apply_ticket_event(
-                    session, HelpdeskEvent("zendesk", "created", snapshot), now, config
+                apply_ticket_events(
+                    session, [HelpdeskEvent("zendesk", "created", snapshot)], now, config
                 )
     runtime.dispatcher.drain(timeout=300)
     with transaction(factory) as session:

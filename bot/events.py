@@ -2,12 +2,13 @@
 
 The inbox stores every inbound event (Slack, Zendesk, the generic helpdesk, Jira) before it is
 acknowledged; the inbox worker hands each one to the processor for its source below, inside
-one transaction. Pending calls to Zendesk and Jira come back through `reactions`.
+one transaction (a ticket's pending helpdesk events together, see `bot.inbox.Together`).
+Pending calls to Zendesk and Jira come back through `reactions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from bot.bugs import notices as bug_notices
 from bot.bugs import similar as bug_similar
 from bot.bugs.records import BugConfig
 from bot.errors import UserError
-from bot.inbox import Processor
+from bot.inbox import Processor, Together
 from bot.insights import home
 from bot.models import InboundEvent, PendingCall
 from bot.pending_calls import Reactions
@@ -58,47 +59,69 @@ def bug_config(settings: Settings) -> BugConfig:
     )
 
 
-def apply_ticket_event(
-    session: Session, event: intake.HelpdeskEvent, now: datetime, config: threads.TicketConfig
-) -> str | None:
-    """Mirror a helpdesk event into its ticket and thread, then re-time the ticket's SLA when
-    what its clocks run on changed; returns why the event was ignored, or None."""
-    applied = mirror.apply(session, event, now, config)
-    if applied.ticket is not None:
-        targets.retime(session, applied.ticket, changed=applied.timing_changed)
-    return applied.ignored
+def apply_ticket_events(
+    session: Session,
+    events: Sequence[intake.HelpdeskEvent],
+    now: datetime,
+    config: threads.TicketConfig,
+) -> list[str | None]:
+    """Mirror helpdesk events into their tickets and threads (each ticket's events together,
+    in the order given), then re-time each ticket's SLA when what its clocks run on changed;
+    returns, per event, why it was ignored, or None."""
+    by_ticket: dict[tuple[str, str], list[int]] = {}
+    for index, event in enumerate(events):
+        by_ticket.setdefault((event.provider, event.ticket.external_id), []).append(index)
+    results: list[str | None] = [None] * len(events)
+    for indexes in by_ticket.values():
+        applied = mirror.apply(session, [events[i] for i in indexes], now, config)
+        if applied.ticket is not None:
+            targets.retime(session, applied.ticket, changed=applied.timing_changed)
+        for i in indexes:
+            results[i] = applied.ignored
+    return results
 
 
-def processors(settings: Settings) -> Mapping[str, Processor]:
-    """The processor for each inbound source."""
+def processors(settings: Settings) -> Mapping[str, Processor | Together]:
+    """The processor for each inbound source (a ticket's helpdesk events go together)."""
     config = ticket_config(settings)
     homes = home_config(settings)
 
-    def zendesk(session: Session, event: InboundEvent, now: datetime) -> str | None:
-        if event.event_type == "export":
-            normalized = intake.from_zendesk_api(
-                event.payload["ticket"], event.payload.get("comments", []), settings.zendesk_url
-            )
-        elif intake.zendesk_is_ticket_event(event.payload):
-            normalized = intake.from_zendesk_webhook(event.payload, settings.zendesk_url)
-        else:
-            return f"not a ticket event: {event.event_type}"
-        return apply_ticket_event(session, normalized, now, config)
+    def zendesk(session: Session, events: list[InboundEvent], now: datetime) -> list[str | None]:
+        results: list[str | None] = [None] * len(events)
+        tickets: list[tuple[int, intake.HelpdeskEvent]] = []
+        for index, event in enumerate(events):
+            if event.event_type == "export":
+                normalized = intake.from_zendesk_api(
+                    event.payload["ticket"], event.payload.get("comments", []), settings.zendesk_url
+                )
+            elif intake.zendesk_is_ticket_event(event.payload):
+                normalized = intake.from_zendesk_webhook(event.payload, settings.zendesk_url)
+            else:
+                results[index] = f"not a ticket event: {event.event_type}"
+                continue
+            tickets.append((index, normalized))
+        applied = apply_ticket_events(session, [t for _, t in tickets], now, config)
+        for (index, _), reason in zip(tickets, applied, strict=True):
+            results[index] = reason
+        return results
 
-    def helpdesk(session: Session, event: InboundEvent, now: datetime) -> str | None:
-        parsed = generic.GenericEvent.model_validate(event.payload)
-        normalized = generic.to_event(parsed)
-        assignee = parsed.ticket.assignee
-        if assignee is not None and normalized.ticket.assignee_id:
-            agents.remember(
-                session,
-                provider=normalized.provider,
-                external_id=normalized.ticket.assignee_id,
-                name=assignee.name,
-                email=assignee.email,
-                now=now,
-            )
-        return apply_ticket_event(session, normalized, now, config)
+    def helpdesk(session: Session, events: list[InboundEvent], now: datetime) -> list[str | None]:
+        tickets = []
+        for event in events:
+            parsed = generic.GenericEvent.model_validate(event.payload)
+            normalized = generic.to_event(parsed)
+            assignee = parsed.ticket.assignee
+            if assignee is not None and normalized.ticket.assignee_id:
+                agents.remember(
+                    session,
+                    provider=normalized.provider,
+                    external_id=normalized.ticket.assignee_id,
+                    name=assignee.name,
+                    email=assignee.email,
+                    now=now,
+                )
+            tickets.append(normalized)
+        return apply_ticket_events(session, tickets, now, config)
 
     callback = settings.helpdesk_callback_configured
 
@@ -108,7 +131,12 @@ def processors(settings: Settings) -> Mapping[str, Processor]:
     def jira(session: Session, event: InboundEvent, now: datetime) -> str | None:
         return bug_notices.process_webhook(session, event.payload, now, bug_config(settings))
 
-    return {"slack": slack, "zendesk": zendesk, "helpdesk": helpdesk, "jira": jira}
+    return {
+        "slack": slack,
+        "zendesk": Together(zendesk),
+        "helpdesk": Together(helpdesk),
+        "jira": jira,
+    }
 
 
 def slack_event(

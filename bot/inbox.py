@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +18,19 @@ log = logging.getLogger("supportbot.inbox")
 
 Processor = Callable[[Session, InboundEvent, datetime], str | None]
 MAX_ATTEMPTS = 10
+# How many more pending events of the batch's subjects one batch may take along.
+SIBLINGS_PER_EVENT = 8
+
+
+@dataclass(frozen=True)
+class Together:
+    """A processor for several events about one subject at once, in arrival order: it returns
+    one result per event (None when it acted, else why the event was ignored).
+
+    Applying a ticket's events together brings its thread up to date once rather than once per
+    event, which is what keeps a backlog short after a burst."""
+
+    process: Callable[[Session, list[InboundEvent], datetime], list[str | None]]
 
 
 @dataclass
@@ -43,8 +56,11 @@ def store(
     event_type: str,
     payload: dict[str, Any],
     now: datetime,
+    subject: str | None = None,
 ) -> bool:
-    """Record an inbound event; False when the same (source, external id) was stored before."""
+    """Record an inbound event; False when the same (source, external id) was stored before.
+
+    `subject` says what the event is about (see `InboundEvent.subject`)."""
     stored = insert_if_absent(
         session,
         InboundEvent,
@@ -57,6 +73,7 @@ def store(
             "attempts": 0,
             "received_at": now,
             "next_attempt_at": now,
+            "subject": subject,
         },
         ["source", "external_id"],
     )
@@ -68,72 +85,141 @@ def store(
 def process_due(
     session: Session,
     now: datetime,
-    processors: Mapping[str, Processor],
+    processors: Mapping[str, Processor | Together],
     *,
     limit: int = 200,
     more: Callable[[], bool] | None = None,
 ) -> InboxSummary:
-    """Process pending events in arrival order, each in its own savepoint.
+    """Process pending events in arrival order, each subject's in its own savepoint.
 
-    `more()`, asked before every event after the first, ends the batch early when false (the
-    caller's time budget); events left over stay pending for the next batch.
+    A batch takes up to `limit` due events, and with them the other due events of the same
+    subjects (at most SIBLINGS_PER_EVENT times as many). Events with a subject whose processor
+    is `Together` go to it as one group; the rest one at a time. `more()`, asked before every
+    group after the first, ends the batch early when false (the caller's time budget); events
+    left over stay pending for the next batch.
 
     A processor returns None when it acted, or a short reason when the event is of no
     interest (recorded as ignored). An exception rolls back that event alone and schedules a
-    retry with backoff; after MAX_ATTEMPTS it is recorded as failed.
+    retry with backoff (a group that fails is tried again one event at a time, so one bad event
+    holds back no other); after MAX_ATTEMPTS it is recorded as failed.
     """
-    query = (
-        select(InboundEvent)
-        .where(InboundEvent.status == "pending", InboundEvent.next_attempt_at <= now)
-        .order_by(InboundEvent.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     summary = InboxSummary()
-    for index, event in enumerate(session.scalars(query).all()):
+    for index, group in enumerate(_claim(session, now, limit)):
         if index and more is not None and not more():
             break
-        processor = processors.get(event.source)
-        try:
-            with session.begin_nested():
-                reason = (
-                    processor(session, event, now)
-                    if processor
-                    else f"no processor for {event.source}"
+        processor = processors.get(group[0].source)
+        if isinstance(processor, Together) and len(group) > 1:
+            try:
+                with session.begin_nested():
+                    results = processor.process(session, group, now)
+            except Exception as exc:  # noqa: BLE001 - each event is tried again alone below
+                log.warning(
+                    "inbox.group_failed source=%s subject=%s events=%d error=%s",
+                    group[0].source,
+                    group[0].subject,
+                    len(group),
+                    type(exc).__name__,
                 )
-        except Exception as exc:  # noqa: BLE001 - recorded on the event and logged in full
-            event.attempts += 1
-            event.error = f"{type(exc).__name__}: {str(exc)[:500]}"
-            log.exception(
-                "inbox.failed source=%s id=%s type=%s attempt=%d",
-                event.source,
-                event.external_id,
-                event.event_type,
-                event.attempts,
-            )
-            if event.attempts >= MAX_ATTEMPTS:
-                event.status = "failed"
-                summary.failed += 1
             else:
-                event.next_attempt_at = now + timedelta(seconds=min(2**event.attempts, 600))
-                summary.retried += 1
-            continue
-        event.processed_at = now
-        if reason:
-            event.status, event.error = "ignored", reason[:500]
-            log.info(
-                "inbox.ignored source=%s id=%s type=%s reason=%s",
-                event.source,
-                event.external_id,
-                event.event_type,
-                reason,
-            )
-            summary.ignored += 1
-        else:
-            event.status = "done"
-            summary.done += 1
+                for event, reason in zip(group, results, strict=True):
+                    _finished(event, reason, now, summary)
+                continue
+        for event in group:
+            _process_one(session, event, processor, now, summary)
     return summary
+
+
+def _claim(session: Session, now: datetime, limit: int) -> Iterator[list[InboundEvent]]:
+    """The batch: due events in arrival order with their subjects' other due events, grouped
+    by subject (groups in the order of their first event). On PostgreSQL the rows are locked
+    and rows another replica holds are skipped.
+
+    Only ids are read for the whole batch; each group's events are loaded when it is reached,
+    so a batch cut short by its time budget has not read payloads it leaves for the next."""
+    due = (InboundEvent.status == "pending", InboundEvent.next_attempt_at <= now)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    brief = (InboundEvent.id, InboundEvent.source, InboundEvent.subject)
+    query = select(*brief).where(*due).order_by(InboundEvent.id).limit(limit)
+    if postgres:
+        query = query.with_for_update(skip_locked=True)
+    rows = list(session.execute(query))
+    subjects = {subject for _, _, subject in rows if subject is not None}
+    if subjects:
+        siblings = (
+            select(*brief)
+            .where(
+                *due,
+                InboundEvent.subject.in_(subjects),
+                InboundEvent.id.not_in([id_ for id_, _, _ in rows]),
+            )
+            .order_by(InboundEvent.id)
+            .limit(limit * SIBLINGS_PER_EVENT)
+        )
+        if postgres:
+            siblings = siblings.with_for_update(skip_locked=True)
+        rows = sorted(rows + list(session.execute(siblings)))
+    groups: dict[object, list[int]] = {}
+    for id_, source, subject in rows:
+        groups.setdefault((source, subject) if subject is not None else id_, []).append(id_)
+    for ids in groups.values():
+        query = select(InboundEvent).where(InboundEvent.id.in_(ids)).order_by(InboundEvent.id)
+        yield list(session.scalars(query))
+
+
+def _process_one(
+    session: Session,
+    event: InboundEvent,
+    processor: Processor | Together | None,
+    now: datetime,
+    summary: InboxSummary,
+) -> None:
+    """Process one event in its own savepoint, recording the outcome on it."""
+    try:
+        with session.begin_nested():
+            if processor is None:
+                reason = f"no processor for {event.source}"
+            elif isinstance(processor, Together):
+                [reason] = processor.process(session, [event], now)
+            else:
+                reason = processor(session, event, now)
+    except Exception as exc:  # noqa: BLE001 - recorded on the event and logged in full
+        event.attempts += 1
+        event.error = f"{type(exc).__name__}: {str(exc)[:500]}"
+        log.exception(
+            "inbox.failed source=%s id=%s type=%s attempt=%d",
+            event.source,
+            event.external_id,
+            event.event_type,
+            event.attempts,
+        )
+        if event.attempts >= MAX_ATTEMPTS:
+            event.status = "failed"
+            summary.failed += 1
+        else:
+            event.next_attempt_at = now + timedelta(seconds=min(2**event.attempts, 600))
+            summary.retried += 1
+        return
+    _finished(event, reason, now, summary)
+
+
+def _finished(
+    event: InboundEvent, reason: str | None, now: datetime, summary: InboxSummary
+) -> None:
+    """Record a processed event: done, or ignored with the reason."""
+    event.processed_at = now
+    if reason:
+        event.status, event.error = "ignored", reason[:500]
+        log.info(
+            "inbox.ignored source=%s id=%s type=%s reason=%s",
+            event.source,
+            event.external_id,
+            event.event_type,
+            reason,
+        )
+        summary.ignored += 1
+    else:
+        event.status = "done"
+        summary.done += 1
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -27,8 +27,12 @@ class InboundEvent(Base):
     next_attempt_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # What the event is about (e.g. one ticket): pending events with one subject are
+    # processed together, in arrival order (None: on its own).
+    subject: Mapped[str | None] = mapped_column(String(160))
 
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index("ix_inbound_events_status_next", "status", "next_attempt_at"),
+        Index("ix_inbound_events_subject_status", "subject", "status"),
     )

@@ -79,6 +79,12 @@ class HelpdeskEvent:
     occurred_at: datetime | None = None
 
 
+def subject(provider: str, external_id: str) -> str:
+    """What a ticket's stored events are about (`InboundEvent.subject`): one ticket's events
+    are processed together."""
+    return f"ticket:{provider}:{external_id}"
+
+
 def parse_time(value: Any) -> datetime | None:
     """An ISO 8601 timestamp (any fraction length, `Z` or offset) as aware UTC, or None."""
     if value in (None, ""):

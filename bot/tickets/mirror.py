@@ -9,6 +9,7 @@ replies: one per comment or change). Replays and duplicates therefore post nothi
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,38 +27,67 @@ from bot.tickets.threads import TicketConfig, shown, sync
 
 @dataclass
 class Applied:
-    """What applying one event did: the ticket (None when ignored before one existed), why the
-    event was ignored (or None), and whether what the ticket's clocks run on changed."""
+    """What applying a ticket's events did: the ticket (None when ignored before one existed),
+    why the events were ignored (or None), and whether what the ticket's clocks run on changed."""
 
     ticket: Ticket | None
     ignored: str | None
     timing_changed: bool
 
 
-def apply(session: Session, event: HelpdeskEvent, now: datetime, config: TicketConfig) -> Applied:
-    """Apply one event to its ticket, then bring the thread up to date."""
-    snap = event.ticket
-    ticket = _ticket_for_update(session, event.provider, snap.external_id)
+def apply(
+    session: Session, events: Sequence[HelpdeskEvent], now: datetime, config: TicketConfig
+) -> Applied:
+    """Apply one ticket's events, in the order given, then bring its thread up to date once.
+
+    Several events at once (a backlog) leave the thread as one at a time would, except that
+    the root message shows the end state directly rather than an edit per event."""
+    first = events[0].ticket
+    assert all(
+        (e.provider, e.ticket.external_id) == (events[0].provider, first.external_id)
+        for e in events
+    ), "one ticket's events"
+    ticket = _ticket_for_update(session, events[0].provider, first.external_id)
     created = ticket is None
     if ticket is None:
         channel = config.default_channel
         if channel is None and not routing.rules(session):
             reason = "no channel for tickets: set SUPPORT_CHANNEL or add a route"
             return Applied(None, reason, False)
-        ticket = _create(session, event.provider, snap.external_id, now)
+        ticket = _create(session, events[0].provider, first.external_id, now)
+    # The ticket's changes are written once at the end rather than before every query (one
+    # UPDATE, not one per statement): nothing in between reads the ticket's row back, and the
+    # comments and changes it adds are inserted at once (`insert_if_absent`).
+    with session.no_autoflush:
+        applied = _apply(session, ticket, events, now, config, created)
+    session.flush()
+    return applied
+
+
+def _apply(
+    session: Session,
+    ticket: Ticket,
+    events: Sequence[HelpdeskEvent],
+    now: datetime,
+    config: TicketConfig,
+    created: bool,
+) -> Applied:
     timing = _timing(ticket)
-    newer = (
-        snap.updated_at is None
-        or ticket.source_updated_at is None
-        or snap.updated_at >= ticket.source_updated_at
-    )
     searched = _searched(ticket)
-    if newer:
-        _merge(session, ticket, snap, now, config)
+    for event in events:
+        snap = event.ticket
+        if (
+            snap.updated_at is None
+            or ticket.source_updated_at is None
+            or snap.updated_at >= ticket.source_updated_at
+        ):
+            _merge(session, ticket, snap, now, config)
+        # A comment without its own time was made when its event says (not when it is read).
+        told = event.occurred_at or snap.updated_at or now
+        for comment in event.comments:
+            _add_comment(session, ticket, comment, told)
     if created or _searched(ticket) != searched:
         similar.index(session, ticket)  # the index follows subject, description and tags
-    for comment in event.comments:
-        _add_comment(session, ticket, comment, now)
     timing_changed = created or _timing(ticket) != timing
     if ticket.published_version < 0 and (
         routing.route(session, ticket, config.default_channel) is None
@@ -241,7 +271,7 @@ def _from_slack(session: Session, ticket: Ticket, comment: CommentIn) -> bool:
     return any(_normalized(body) == wanted for body in sent)
 
 
-def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: datetime) -> None:
+def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, told: datetime) -> None:
     ours = _from_slack(session, ticket, comment)
     author = comment.author
     if not author and comment.author_id:
@@ -251,7 +281,7 @@ def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, now: date
     if comment.author_id and not by_agent:
         cached = session.get(HelpdeskName, (ticket.provider, "user", comment.author_id))
         by_agent = bool(cached and cached.is_agent)
-    created = comment.created_at or now
+    created = comment.created_at or told
     # The opening comment is the description the root message already shows: not repeated.
     silent = ours or _repeats_description(session, ticket, comment)
     inserted = insert_if_absent(

@@ -16,7 +16,13 @@ log = logging.getLogger("supportbot.webhooks")
 
 
 async def store(
-    deps: Deps, *, source: str, external_id: str, event_type: str, payload: dict[str, Any]
+    deps: Deps,
+    *,
+    source: str,
+    external_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    subject: str | None = None,
 ) -> JSONResponse:
     """Store the event (a duplicate is a no-op), wake the inbox worker, answer 200."""
     deps.pressure.touch()
@@ -30,6 +36,7 @@ async def store(
                 event_type=event_type,
                 payload=payload,
                 now=deps.clock(),
+                subject=subject,
             )
 
     # In a worker thread: waiting for the database must not stall the event loop.

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from bot.tickets import generic as helpdesk_generic
+from bot.tickets import intake
 from bot.tickets.intake import PayloadError
 from handlers.deps import Deps
 from handlers.limits import BodyError, decode_json, refuse
@@ -67,4 +68,5 @@ def register(api: FastAPI, deps: Deps) -> None:
             external_id=f"{event.source}:{key}",
             event_type=event.type,
             payload=event.model_dump(mode="json"),
+            subject=intake.subject(event.source, event.ticket.id),
         )

@@ -54,4 +54,5 @@ def register(api: FastAPI, deps: Deps) -> None:
             external_id=payload["id"],
             event_type=payload["type"].removeprefix(intake.ZENDESK_PREFIX),
             payload=payload,
+            subject=intake.subject(intake.ZENDESK, payload["subject"].rsplit(":", 1)[1]),
         )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import inbox
 from bot.db import transaction
 from bot.models import AppState
+from bot.tickets import intake
 from integrations.clients import Clients
 from integrations.zendesk import ZendeskError
 
@@ -65,6 +66,7 @@ def reconcile(
                 external_id=f"export:{ticket['id']}:{ticket.get('updated_at')}",
                 payload={"ticket": ticket, "comments": comments},
                 now=now,
+                subject=intake.subject(intake.ZENDESK, str(ticket["id"])),
             )
         state["cursor"] = page.after_cursor or state.get("cursor")
         state.pop("paused_until", None)

@@ -45,6 +45,7 @@ def _event(kind: str, **extra: Any) -> dict[str, Any]:
 
 def test_generic_events_build_one_thread(app: Any) -> None:
     assert _send(app, _event("ticket.created", event_id="e1")).status_code == 200
+    app.settle()  # the thread exists: what happens next is told in it
     comment = {
         "id": "c1",
         "body": "Card declined <@U0LEAD>",
@@ -84,6 +85,35 @@ def test_generic_events_build_one_thread(app: Any) -> None:
     ]
     assert any("Card declined" in r and "&lt;@U0LEAD&gt;" in r for r in replies)
     assert replies[-1].startswith("Dee Agent: status open → solved · assignee → Dee Agent")
+
+
+def test_events_waiting_together_open_the_thread_in_the_latest_state(app: Any) -> None:
+    """A new ticket's events processed together (a backlog): the root shows where the ticket
+    got to, its comments come once, and nothing from before the thread existed is retold."""
+    comment = {"id": "c1", "body": "Card declined", "public": True, "author": {"name": "Dana"}}
+    for event in (
+        _event("ticket.created", event_id="e1"),
+        _event(
+            "ticket.comment_added",
+            event_id="e2",
+            comment=comment,
+            ticket={"updated_at": "2026-01-01T10:05:00Z"},
+        ),
+        _event(
+            "ticket.solved",
+            event_id="e3",
+            actor={"name": "Dee Agent"},
+            ticket={"updated_at": "2026-01-01T10:09:00Z", "assignee": {"name": "Dee Agent"}},
+        ),
+    ):
+        assert _send(app, event).status_code == 200
+    app.settle()
+    [root] = [m for m in app.slack.messages(SUPPORT) if "freshdesk #FD-1" in m["text"]]
+    shown = root["text"] + json.dumps(root["blocks"])
+    assert "[solved]" in root["text"] and "Dee Agent" in shown
+    assert app.slack.calls_to("chat.update") == []  # posted once, never edited
+    replies = [m["text"] for m in app.slack.replies(SUPPORT, root["ts"])]
+    assert replies == [replies[0]] and replies[0].startswith("Dana: Card declined")
 
 
 def test_event_id_and_content_deduplicate(app: Any) -> None:
