@@ -23,7 +23,7 @@ from bot.errors import UserError
 from bot.inbox import Processor, Together
 from bot.insights import home
 from bot.models import InboundEvent, PendingCall
-from bot.pending_calls import Reactions
+from bot.pending_calls import FollowUp, Reactions
 from bot.settings import Settings
 from bot.sla import targets
 from bot.tickets import agents, generic, intake, mirror, notes, threads
@@ -199,23 +199,24 @@ def reactions(settings: Settings) -> Mapping[str, Reactions]:
     """What the core does when each kind of pending call succeeds or fails."""
     config = ticket_config(settings)
 
-    def names(session: Session, call: PendingCall, result: dict[str, Any], now: datetime) -> None:
-        ticket_names.names_found(session, intake.ZENDESK, result["names"], now, config)
+    def names(
+        session: Session, call: PendingCall, result: dict[str, Any], now: datetime
+    ) -> FollowUp:
+        return ticket_names.names_found(session, intake.ZENDESK, result["names"], now, config)
 
     def no_names(
         session: Session, call: PendingCall, error: str, gave_up: bool, now: datetime
-    ) -> None:
+    ) -> FollowUp:
         if gave_up:
             fallback = {
                 "kind": call.payload["kind"],
                 "id": call.payload["id"],
                 "name": f"#{call.payload['id']}",
             }
-            ticket_names.names_found(session, intake.ZENDESK, [fallback], now, config)
-        else:
-            ticket_names.release_for(
-                session, intake.ZENDESK, call.payload["kind"], call.payload["id"], now, config
-            )
+            return ticket_names.names_found(session, intake.ZENDESK, [fallback], now, config)
+        return ticket_names.release_for(
+            intake.ZENDESK, call.payload["kind"], call.payload["id"], config
+        )
 
     return {
         notes.NOTE: notes.REACTIONS,

@@ -1,7 +1,9 @@
 """Pending calls to Zendesk or Jira: enqueued in the caller's transaction, claimed by a sweep.
 
 Each kind has a core reaction to success and to failure (given by the area that owns the
-kind), so the sweep that makes the call stays ignorant of what the call means.
+kind), so the sweep that makes the call stays ignorant of what the call means. A reaction may
+return a follow-up, run in a transaction of its own once the call's outcome is committed (see
+`bot.tickets.names` for why one needs to).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from bot.models import PendingCall
 LEASE = timedelta(minutes=2)
 MAX_ATTEMPTS = 10
 
-OnSuccess = Callable[[Session, PendingCall, dict[str, Any], datetime], None]
-OnFailure = Callable[[Session, PendingCall, str, bool, datetime], None]
+FollowUp = Callable[[Session, datetime], None]
+OnSuccess = Callable[[Session, PendingCall, dict[str, Any], datetime], FollowUp | None]
+OnFailure = Callable[[Session, PendingCall, str, bool, datetime], FollowUp | None]
 
 
 @dataclass(frozen=True)
@@ -112,16 +115,15 @@ def succeeded(
     result: dict[str, Any],
     now: datetime,
     reactions: Mapping[str, Reactions],
-) -> None:
-    """Record a call's result and let its owner react."""
+) -> FollowUp | None:
+    """Record a call's result and let its owner react; returns the reaction's follow-up."""
     call = session.get(PendingCall, call_id)
     if call is None or call.status == "done":
-        return
+        return None
     call.status, call.result, call.done_at, call.lease_until = "done", result, now, None
     call.last_error = None
     owner = reactions.get(call.kind)
-    if owner:
-        owner.on_success(session, call, result, now)
+    return owner.on_success(session, call, result, now) if owner else None
 
 
 def failed(
@@ -133,11 +135,11 @@ def failed(
     permanent: bool,
     reactions: Mapping[str, Reactions],
     retry_after: float | None = None,
-) -> None:
+) -> FollowUp | None:
     """Record a failure: retry later with backoff, or give up; the owner reacts either way."""
     call = session.get(PendingCall, call_id)
     if call is None or call.status == "done":
-        return
+        return None
     give_up = permanent or call.attempts >= MAX_ATTEMPTS
     call.last_error, call.lease_until = error[:1000], None
     if give_up:
@@ -147,8 +149,7 @@ def failed(
         wait = retry_after if retry_after is not None else min(30 * 2 ** (call.attempts - 1), 3600)
         call.next_attempt_at = now + timedelta(seconds=wait)
     owner = reactions.get(call.kind)
-    if owner:
-        owner.on_failure(session, call, error, give_up, now)
+    return owner.on_failure(session, call, error, give_up, now) if owner else None
 
 
 def release(session: Session, call_id: int, at: datetime) -> None:

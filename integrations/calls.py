@@ -62,7 +62,7 @@ def run(
                 reason,
             )
             with transaction(factory) as session:
-                pending_calls.failed(
+                then = pending_calls.failed(
                     session,
                     call.id,
                     reason,
@@ -71,12 +71,23 @@ def run(
                     retry_after=retry_after,
                     reactions=reactions,
                 )
+            _follow_up(factory, then, now)
             failed += 1
             continue
         with transaction(factory) as session:
-            pending_calls.succeeded(session, call.id, result, now, reactions)
+            then = pending_calls.succeeded(session, call.id, result, now, reactions)
+        _follow_up(factory, then, now)
         done += 1
     return {"done": done, "failed": failed}
+
+
+def _follow_up(
+    factory: sessionmaker[Session], then: pending_calls.FollowUp | None, now: datetime
+) -> None:
+    """Run a reaction's follow-up in its own transaction, after the outcome is committed."""
+    if then is not None:
+        with transaction(factory) as session:
+            then(session, now)
 
 
 def executors(factory: sessionmaker[Session], clients: Clients) -> dict[str, Executor]:

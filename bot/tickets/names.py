@@ -2,6 +2,13 @@
 
 A new ticket waits up to NAME_WAIT for its names, so its first root message already shows
 them; a later name simply edits the root message.
+
+Whoever commits last releases a waiting ticket. A lookup's result is stored with the call's
+outcome, and the tickets showing it are refreshed afterwards in a transaction of their own
+(the reaction's follow-up); a ticket deciding to wait reads the lookup's state under a share
+lock (PostgreSQL). So either the ticket's transaction sees the lookup finished (and the name
+stored), or the lookup's outcome waits for it to commit and the refresh then sees the ticket;
+and the refresh holds no lock a ticket's transaction waits for while it locks tickets.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import pending_calls
 from bot.models import PendingCall
+from bot.pending_calls import FollowUp
 from bot.tickets import agents
 from bot.tickets.intake import ZENDESK
 from bot.tickets.models import HelpdeskName, Ticket, TicketChange
@@ -87,7 +95,16 @@ def request_names(session: Session, ticket: Ticket, now: datetime, config: Ticke
                 session, key=key, kind=LOOKUP, now=now, payload={"kind": kind, "id": external}
             )
             asked.add(key)
-    if ticket.waiting_since is None and any(_lookup_open(session, key) for key in missing):
+    opened = {key: _lookup_open(session, key) for key in missing}
+    if not all(opened.values()):
+        # A lookup that finished after this transaction began has stored its name by now.
+        misses: set[tuple[str, str, str]] = session.info.setdefault("helpdesk_name_misses", set())
+        misses.difference_update(
+            (ticket.provider, *missing[k]) for k, open_ in opened.items() if not open_
+        )
+        if fill_names(session, ticket) and ticket.published_version >= 0:
+            ticket.version += 1
+    if ticket.waiting_since is None and any(opened.values()):
         ticket.waiting_since = now
 
 
@@ -116,9 +133,13 @@ def _missing(session: Session, ticket: Ticket) -> dict[str, tuple[str, str]]:
 
 
 def _lookup_open(session: Session, key: str) -> bool:
-    """Whether a lookup is still to be made (a finished or failed one will not bring news)."""
-    status = session.scalar(select(PendingCall.status).where(PendingCall.key == key))
-    return status in (None, "pending", "running")
+    """Whether a lookup is still to be made (a finished or failed one will not bring news).
+
+    Read under a share lock: a lookup finishing now waits for this transaction (see above)."""
+    query = select(PendingCall.status).where(PendingCall.key == key)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return session.scalar(query) in (None, "pending", "running")
 
 
 def names_found(
@@ -127,8 +148,9 @@ def names_found(
     names: list[dict[str, object]],
     now: datetime,
     config: TicketConfig,
-) -> None:
-    """Store looked-up names and refresh every ticket that shows one of them."""
+) -> FollowUp:
+    """Store looked-up names; returns the follow-up refreshing every ticket showing one."""
+    found = []
     for item in names:
         key = (provider, str(item["kind"]), str(item["id"]))
         row = session.get(HelpdeskName, key) or HelpdeskName(
@@ -144,26 +166,29 @@ def names_found(
         session.flush()
         if row.kind == "user" and row.is_agent and row.email:
             agents.request_lookup(session, row.email, now)  # which Slack member this agent is
-        session.info.pop("helpdesk_name_misses", None)
-        for ticket in _showing(session, provider, key[1], key[2]):
-            named = fill_names(session, ticket)
-            if fill_contact(session, ticket, config.show_contact) or named:
-                ticket.version += 1
-            _release_if_complete(session, ticket, now, config)
+        found.append(key)
+
+    def refresh(session: Session, now: datetime) -> None:
+        for provider, kind, external_id in found:
+            for ticket in _showing(session, provider, kind, external_id):
+                named = fill_names(session, ticket)
+                if fill_contact(session, ticket, config.show_contact) or named:
+                    ticket.version += 1
+                _release_if_complete(session, ticket, now, config)
+
+    return refresh
 
 
-def release_for(
-    session: Session,
-    provider: str,
-    kind: str,
-    external_id: str,
-    now: datetime,
-    config: TicketConfig,
-) -> None:
-    """A lookup failed for now: publish the tickets showing that id without its name."""
-    for ticket in _showing(session, provider, kind, external_id):
-        ticket.waiting_since = None
-        sync(session, ticket, now, config)
+def release_for(provider: str, kind: str, external_id: str, config: TicketConfig) -> FollowUp:
+    """A lookup failed for now: the follow-up publishing the tickets showing that id without
+    its name."""
+
+    def release(session: Session, now: datetime) -> None:
+        for ticket in _showing(session, provider, kind, external_id):
+            ticket.waiting_since = None
+            sync(session, ticket, now, config)
+
+    return release
 
 
 def _showing(session: Session, provider: str, kind: str, external_id: str) -> list[Ticket]:
@@ -174,7 +199,10 @@ def _showing(session: Session, provider: str, kind: str, external_id: str) -> li
             TicketChange.actor == f"#{external_id}", TicketChange.posted.is_(False)
         )
         shows.append(Ticket.id.in_(changed_by))
-    return list(session.scalars(select(Ticket).where(Ticket.provider == provider, or_(*shows))))
+    query = select(Ticket).where(Ticket.provider == provider, or_(*shows)).order_by(Ticket.id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Ticket)  # refreshed, not overwritten with a stale read
+    return list(session.scalars(query))
 
 
 def _release_if_complete(
