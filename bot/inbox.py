@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -104,9 +104,10 @@ def process_due(
     holds back no other); after MAX_ATTEMPTS it is recorded as failed.
     """
     summary = InboxSummary()
-    for index, group in enumerate(_claim(session, now, limit)):
+    for index, ids in enumerate(_claim(session, now, limit)):
         if index and more is not None and not more():
             break
+        group = _load(session, ids)
         processor = processors.get(group[0].source)
         if isinstance(processor, Together) and len(group) > 1:
             try:
@@ -129,13 +130,14 @@ def process_due(
     return summary
 
 
-def _claim(session: Session, now: datetime, limit: int) -> Iterator[list[InboundEvent]]:
+def _claim(session: Session, now: datetime, limit: int) -> list[list[int]]:
     """The batch: due events in arrival order with their subjects' other due events, grouped
     by subject (groups in the order of their first event). On PostgreSQL the rows are locked
     and rows another replica holds are skipped.
 
-    Only ids are read for the whole batch; each group's events are loaded when it is reached,
-    so a batch cut short by its time budget has not read payloads it leaves for the next."""
+    Only ids are read for the whole batch; each group's events are loaded when it is reached
+    (`_load`), so a batch cut short by its time budget has not read payloads it leaves for the
+    next."""
     due = (InboundEvent.status == "pending", InboundEvent.next_attempt_at <= now)
     postgres = session.get_bind().dialect.name == "postgresql"
     brief = (InboundEvent.id, InboundEvent.source, InboundEvent.subject)
@@ -161,9 +163,13 @@ def _claim(session: Session, now: datetime, limit: int) -> Iterator[list[Inbound
     groups: dict[object, list[int]] = {}
     for id_, source, subject in rows:
         groups.setdefault((source, subject) if subject is not None else id_, []).append(id_)
-    for ids in groups.values():
-        query = select(InboundEvent).where(InboundEvent.id.in_(ids)).order_by(InboundEvent.id)
-        yield list(session.scalars(query))
+    return list(groups.values())
+
+
+def _load(session: Session, ids: list[int]) -> list[InboundEvent]:
+    """A group's events, in arrival order."""
+    query = select(InboundEvent).where(InboundEvent.id.in_(ids)).order_by(InboundEvent.id)
+    return list(session.scalars(query))
 
 
 def _process_one(
