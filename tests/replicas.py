@@ -90,31 +90,19 @@ def wait_healthy(replicas: list[Replica], timeout: float = 60) -> None:
             time.sleep(0.1)
 
 
-def wait_leader(replicas: list[Replica], timeout: float = 30) -> Replica:
-    """The replica that leads (waits until one does)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for replica in replicas:
-            if replica.process.poll() is None and replica.leads():
-                return replica
-        time.sleep(0.05)
-    tails = "\n".join(f"{r.log.name}: {r.log.read_text()[-3000:]}" for r in replicas)
-    raise AssertionError(f"no replica became leader within {timeout} s\n{tails}")
-
-
-def wait_first_sweep(replicas: list[Replica], timeout: float) -> Replica:
-    """The replica that leads and has run a scheduled job (the leader flag is set as the lock
-    is taken; its first sweep follows moments later)."""
+def wait_leader(replicas: list[Replica], timeout: float = 30, *, swept: bool = False) -> Replica:
+    """The replica that leads (waits until one does); with `swept`, one that has also run a
+    scheduled job (the leader flag is set as the lock is taken; the first sweep follows)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for replica in replicas:
             report = replica.process.poll() is None and replica.health()
             if report and report["scheduler"]["this_process_leads"]:
-                if report["scheduler"]["last_tick"] is not None:
+                if not swept or report["scheduler"]["last_tick"] is not None:
                     return replica
         time.sleep(0.05)
     tails = "\n".join(f"{r.log.name}: {r.log.read_text()[-3000:]}" for r in replicas)
-    raise AssertionError(f"no replica led and swept within {timeout} s\n{tails}")
+    raise AssertionError(f"no replica became leader within {timeout} s\n{tails}")
 
 
 def post_zendesk(url: str, secret: str, payload: dict[str, Any]) -> int:

@@ -12,14 +12,7 @@ from typing import Any
 import pytest
 from cli_helpers import run_cli
 from harness import BOT_TOKEN, SIGNING_SECRET, SUPPORT_CHANNEL, ZENDESK_SECRET, manifest_scopes
-from replicas import (
-    Replica,
-    post_zendesk,
-    start_replica,
-    wait_first_sweep,
-    wait_healthy,
-    wait_leader,
-)
+from replicas import Replica, post_zendesk, start_replica, wait_healthy, wait_leader
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -134,7 +127,7 @@ def test_killed_leader_is_replaced_and_nothing_is_lost_or_repeated(
         assert killed_at is not None
         # Taken over means the new leader's first sweep has run.
         remaining = max(0.0, TAKEOVER_SECONDS - (time.monotonic() - killed_at))
-        wait_first_sweep(alive, timeout=remaining)
+        wait_leader(alive, timeout=remaining, swept=True)
         took = time.monotonic() - killed_at
         assert took <= TAKEOVER_SECONDS, f"takeover after {took:.1f} s"
 
