@@ -42,11 +42,6 @@ class Replica:
             return None
         return answer.json() if answer.status_code == 200 else None
 
-    def leads(self) -> bool:
-        """Whether it says it leads."""
-        report = self.health()
-        return bool(report and report["scheduler"]["this_process_leads"])
-
     def kill(self) -> None:
         """SIGKILL: no clean-up of any kind."""
         self.process.send_signal(signal.SIGKILL)
