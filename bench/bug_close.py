@@ -17,6 +17,7 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+import processes
 from common import Report, fresh_database, mean
 from sqlalchemy import func, select
 
@@ -163,7 +164,7 @@ def main() -> None:
             break
         time.sleep(0.05)
     elapsed = (done_at or time.monotonic()) - closed_at
-    runtime.settle(timeout=60)  # the helpdesk notes finish in the calls worker
+    processes.drain(runtime.engine, timeout=60)  # the helpdesk notes finish in the calls worker
     stop.set()
     runtime.dispatcher.notify()
     delivering.join(timeout=30)

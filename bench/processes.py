@@ -120,3 +120,11 @@ def backlog(engine: Engine) -> int:
             ).scalar()
             or 0
         )
+
+
+def drain(engine: Engine, timeout: float = 600) -> float:
+    """Wait until nothing is left waiting (`backlog` is 0); returns the seconds it took."""
+    started = time.monotonic()
+    while backlog(engine) and time.monotonic() - started < timeout:
+        time.sleep(0.05)
+    return time.monotonic() - started

@@ -203,10 +203,7 @@ def replicas(
                 send_all, [(urls[i:] + urls[:i], chunk) for i, chunk in enumerate(slices)]
             )
         accepted_in = time.monotonic() - started
-        processing = time.monotonic()
-        while processes.backlog(engine) and time.monotonic() - processing < 600:
-            time.sleep(0.05)
-        settled_in = time.monotonic() - processing
+        settled_in = processes.drain(engine)
     finally:
         for app in apps:
             app.stop()
@@ -303,14 +300,18 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     statuses: Counter[int] = Counter()
     for _, counted in results:
         statuses.update(counted)
-    processing = time.monotonic()
-    runtime.settle(timeout=300)
-    stop.set()
-    runtime.dispatcher.notify()
-    if delivering.is_alive():
+    if args.ingest_only:
+        processing = time.monotonic()
+        runtime.settle(timeout=300)
+        settled_in = time.monotonic() - processing
+    else:
+        # The workers run in their own threads: done is when the database holds nothing
+        # waiting (a worker's claimed rows are invisible to a second claimer, so a settle from
+        # here could finish while the worker is still on the last ones).
+        settled_in = processes.drain(engine)
+        stop.set()
+        runtime.dispatcher.notify()
         delivering.join(timeout=30)
-    runtime.settle(timeout=300)
-    settled_in = time.monotonic() - processing
 
     check(args, report, url, api_url, finals, statuses, latencies, accepted_in, settled_in)
     server.stop()
