@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlalchemy.orm import Session
 
 from bot.db import insert_if_absent, wake
@@ -20,6 +20,11 @@ Processor = Callable[[Session, InboundEvent, datetime], str | None]
 MAX_ATTEMPTS = 10
 # How many more pending events of the batch's subjects one batch may take along.
 SIBLINGS_PER_EVENT = 8
+# How many due events a batch claims first (then twice as many each time, while time allows).
+FIRST_CLAIM = 4
+# Pending, as the partial index ix_inbound_events_pending says it (a literal, not a bound
+# parameter, so PostgreSQL's planner can use that index for a prepared statement too).
+PENDING = InboundEvent.status == literal_column("'pending'")
 
 
 @dataclass(frozen=True)
@@ -92,11 +97,14 @@ def process_due(
 ) -> InboxSummary:
     """Process pending events in arrival order, each subject's in its own savepoint.
 
-    A batch takes up to `limit` due events, and with them the other due events of the same
-    subjects (at most SIBLINGS_PER_EVENT times as many). Events with a subject whose processor
-    is `Together` go to it as one group; the rest one at a time. `more()`, asked before every
-    group after the first, ends the batch early when false (the caller's time budget); events
-    left over stay pending for the next batch.
+    The batch claims a few due events first (FIRST_CLAIM), and with them the other due events
+    of the same subjects (at most SIBLINGS_PER_EVENT times as many); while time allows it
+    claims again, twice as many each time, up to `limit` events in all (not counting those
+    taken along). Events with a subject whose
+    processor is `Together` go to it as one group; the rest one at a time. `more()`, asked
+    before every group after the first, ends the batch early when false (the caller's time
+    budget); events left over stay pending for the next batch. Claiming little at first keeps
+    a batch that the budget cuts short from locking (on PostgreSQL) events it will not reach.
 
     A processor returns None when it acted, or a short reason when the event is of no
     interest (recorded as ignored). An exception rolls back that event alone and schedules a
@@ -104,47 +112,68 @@ def process_due(
     holds back no other); after MAX_ATTEMPTS it is recorded as failed.
     """
     summary = InboxSummary()
-    for index, ids in enumerate(_claim(session, now, limit)):
-        if index and more is not None and not more():
+    size, taken, first = min(FIRST_CLAIM, limit), 0, True
+    while size > 0:
+        # Every event processed so far has left the due set (finished, or retried later), and
+        # the session flushes before it queries: a second claim reads only the ones after.
+        groups, full = _claim(session, now, size)
+        for ids in groups:
+            if not first and more is not None and not more():
+                return summary
+            first = False
+            _process_group(session, _load(session, ids), processors, now, summary)
+        if not full:
             break
-        group = _load(session, ids)
-        processor = processors.get(group[0].source)
-        if isinstance(processor, Together) and len(group) > 1:
-            try:
-                with session.begin_nested():
-                    results = processor.process(session, group, now)
-            except Exception as exc:  # noqa: BLE001 - each event is tried again alone below
-                log.warning(
-                    "inbox.group_failed source=%s subject=%s events=%d error=%s",
-                    group[0].source,
-                    group[0].subject,
-                    len(group),
-                    type(exc).__name__,
-                )
-            else:
-                for event, reason in zip(group, results, strict=True):
-                    _finished(event, reason, now, summary)
-                continue
-        for event in group:
-            _process_one(session, event, processor, now, summary)
+        taken += size
+        size = min(size * 2, limit - taken)
     return summary
 
 
-def _claim(session: Session, now: datetime, limit: int) -> list[list[int]]:
-    """The batch: due events in arrival order with their subjects' other due events, grouped
-    by subject (groups in the order of their first event). On PostgreSQL the rows are locked
-    and rows another replica holds are skipped.
+def _process_group(
+    session: Session,
+    group: list[InboundEvent],
+    processors: Mapping[str, Processor | Together],
+    now: datetime,
+    summary: InboxSummary,
+) -> None:
+    """One subject's events: together when its processor takes them so, else one by one."""
+    processor = processors.get(group[0].source)
+    if isinstance(processor, Together) and len(group) > 1:
+        try:
+            with session.begin_nested():
+                results = processor.process(session, group, now)
+        except Exception as exc:  # noqa: BLE001 - each event is tried again alone below
+            log.warning(
+                "inbox.group_failed source=%s subject=%s events=%d error=%s",
+                group[0].source,
+                group[0].subject,
+                len(group),
+                type(exc).__name__,
+            )
+        else:
+            for event, reason in zip(group, results, strict=True):
+                _finished(event, reason, now, summary)
+            return
+    for event in group:
+        _process_one(session, event, processor, now, summary)
 
-    Only ids are read for the whole batch; each group's events are loaded when it is reached
-    (`_load`), so a batch cut short by its time budget has not read payloads it leaves for the
-    next."""
-    due = (InboundEvent.status == "pending", InboundEvent.next_attempt_at <= now)
+
+def _claim(session: Session, now: datetime, limit: int) -> tuple[list[list[int]], bool]:
+    """Up to `limit` due events in arrival order with their subjects' other due events,
+    grouped by subject (groups in the order of their first event); and whether the limit was
+    reached (more may be due). On PostgreSQL the rows are locked and rows another replica
+    holds are skipped.
+
+    Only ids are read; each group's events are loaded when it is reached (`_load`), so a batch
+    cut short by its time budget has not read payloads it leaves for the next."""
+    due = (PENDING, InboundEvent.next_attempt_at <= now)
     postgres = session.get_bind().dialect.name == "postgresql"
     brief = (InboundEvent.id, InboundEvent.source, InboundEvent.subject)
     query = select(*brief).where(*due).order_by(InboundEvent.id).limit(limit)
     if postgres:
         query = query.with_for_update(skip_locked=True)
     rows = list(session.execute(query))
+    full = len(rows) == limit
     subjects = {subject for _, _, subject in rows if subject is not None}
     if subjects:
         siblings = (
@@ -163,7 +192,7 @@ def _claim(session: Session, now: datetime, limit: int) -> list[list[int]]:
     groups: dict[object, list[int]] = {}
     for id_, source, subject in rows:
         groups.setdefault((source, subject) if subject is not None else id_, []).append(id_)
-    return list(groups.values())
+    return list(groups.values()), full
 
 
 def _load(session: Session, ids: list[int]) -> list[InboundEvent]:
@@ -253,8 +282,5 @@ def waiting(session: Session) -> dict[str, int]:
 def oldest_pending(session: Session) -> datetime | None:
     """When the oldest event still waiting to be processed arrived (None when none waits)."""
     return session.scalar(
-        select(InboundEvent.received_at)
-        .where(InboundEvent.status == "pending")
-        .order_by(InboundEvent.id)
-        .limit(1)
+        select(InboundEvent.received_at).where(PENDING).order_by(InboundEvent.id).limit(1)
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
@@ -35,4 +35,12 @@ class InboundEvent(Base):
         UniqueConstraint("source", "external_id"),
         Index("ix_inbound_events_status_next", "status", "next_attempt_at"),
         Index("ix_inbound_events_subject_status", "subject", "status"),
+        # The events still pending in arrival order: the inbox's claim reads the head of this,
+        # not every finished event before it (queries must say status = 'pending' literally).
+        Index(
+            "ix_inbound_events_pending",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )

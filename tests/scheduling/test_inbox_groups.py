@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,3 +96,48 @@ def test_a_group_is_one_unit_of_the_time_budget(engine: Engine) -> None:
     assert seen == ["a1", "a2"] and summary.done == 2  # the rest waits for the next batch
     with transaction(factory) as session:
         assert inbox.counts(session) == {"done": 2, "pending": 1}
+
+
+def test_a_batch_claims_a_few_first_and_more_while_time_allows(engine: Engine) -> None:
+    factory = sessionmaker(engine, expire_on_commit=False)
+    _store(factory, *((f"e{n}", f"t:{n}") for n in range(10)))
+    seen: list[str] = []
+
+    def process(session: Session, events: list[InboundEvent], now: datetime) -> list[str | None]:
+        seen.extend(e.external_id for e in events)
+        return [None] * len(events)
+
+    with transaction(factory) as session:
+        # More than the first claim, fewer than all: the second claim takes the rest of the limit.
+        summary = inbox.process_due(session, NOW, {"desk": inbox.Together(process)}, limit=6)
+    assert seen == [f"e{n}" for n in range(6)] and summary.done == 6
+    with transaction(factory) as session:
+        summary = inbox.process_due(session, NOW, {"desk": inbox.Together(process)})
+    assert seen == [f"e{n}" for n in range(10)] and summary.done == 4
+    with transaction(factory) as session:
+        assert inbox.counts(session) == {"done": 10}
+
+
+def test_a_batch_cut_short_holds_no_event_it_did_not_reach(engine: Engine) -> None:
+    """On PostgreSQL a claim locks its events: a batch that its budget ends after one group
+    must leave the others free for another replica's batch."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    factory = sessionmaker(engine, expire_on_commit=False)
+    _store(factory, *((f"e{n}", f"t:{n}") for n in range(20)))
+
+    def process(session: Session, events: list[InboundEvent], now: datetime) -> list[str | None]:
+        return [None] * len(events)
+
+    with transaction(factory) as session:
+        summary = inbox.process_due(
+            session, NOW, {"desk": inbox.Together(process)}, more=lambda: False
+        )
+        assert summary.done == 1
+        with engine.connect() as other:
+            free = other.execute(
+                select(InboundEvent.id)
+                .where(InboundEvent.status == "pending")
+                .with_for_update(skip_locked=True)
+            ).all()
+        assert len(free) >= 15  # at most a first claim's few are held
