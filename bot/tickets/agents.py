@@ -21,6 +21,7 @@ from bot import pending_calls, people
 from bot.db import insert_if_absent
 from bot.errors import UserError
 from bot.models import PendingCall, SlackUser
+from bot.tickets import known
 from bot.tickets.models import HelpdeskAgent, HelpdeskName, Ticket
 
 LOOKUP = "slack.lookup_email"
@@ -54,7 +55,7 @@ def email_of(session: Session, provider: str, external_id: str | None) -> str | 
     """The email the helpdesk gave for one of its users, lower-cased."""
     if not external_id:
         return None
-    row = session.get(HelpdeskName, (provider, "user", external_id))
+    row = known.name_row(session, provider, "user", external_id)
     return row.email.strip().lower() if row is not None and row.email else None
 
 
@@ -86,8 +87,9 @@ def remember(
 ) -> None:
     """Record an agent a helpdesk event named (the generic webhook's assignee), and look them up."""
     key = (provider, "user", external_id)
-    row = session.get(HelpdeskName, key)
+    row = known.name_row(session, *key)
     if row is None:
+        known.forget_misses(session, [key])
         insert_if_absent(
             session,
             HelpdeskName,

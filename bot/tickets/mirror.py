@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db import insert_if_absent
-from bot.tickets import names, routing, similar
+from bot.tickets import known, names, routing, similar
 from bot.tickets.intake import CommentIn, HelpdeskEvent, TicketSnapshot
-from bot.tickets.models import CLOSED, HelpdeskName, Ticket, TicketChange, TicketComment
+from bot.tickets.models import CLOSED, Ticket, TicketChange, TicketComment
 from bot.tickets.render.thread import DESCRIPTION_LIMIT
 from bot.tickets.threads import FIELDS as TRACKED
 from bot.tickets.threads import TicketConfig, shown, sync
@@ -231,7 +231,7 @@ def _actor(session: Session, provider: str, snap: TicketSnapshot) -> str | None:
     if snap.actor:
         return snap.actor
     if snap.actor_id:
-        name = session.get(HelpdeskName, (provider, "user", snap.actor_id))
+        name = known.name_row(session, provider, "user", snap.actor_id)
         return name.name if name else f"#{snap.actor_id}"
     return None
 
@@ -274,13 +274,14 @@ def _from_slack(session: Session, ticket: Ticket, comment: CommentIn) -> bool:
 def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, told: datetime) -> None:
     ours = _from_slack(session, ticket, comment)
     author = comment.author
+    cached = (
+        known.name_row(session, ticket.provider, "user", comment.author_id)
+        if comment.author_id
+        else None
+    )
     if not author and comment.author_id:
-        cached = session.get(HelpdeskName, (ticket.provider, "user", comment.author_id))
         author = cached.name if cached else f"#{comment.author_id}"
-    by_agent = comment.by_agent
-    if comment.author_id and not by_agent:
-        cached = session.get(HelpdeskName, (ticket.provider, "user", comment.author_id))
-        by_agent = bool(cached and cached.is_agent)
+    by_agent = comment.by_agent or bool(comment.author_id and cached and cached.is_agent)
     created = comment.created_at or told
     # The opening comment is the description the root message already shows: not repeated.
     silent = ours or _repeats_description(session, ticket, comment)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot import pending_calls
 from bot.models import PendingCall
 from bot.pending_calls import FollowUp
-from bot.tickets import agents
+from bot.tickets import agents, known
 from bot.tickets.intake import ZENDESK
 from bot.tickets.models import HelpdeskName, Ticket, TicketChange
 from bot.tickets.threads import NAME_WAIT, TicketConfig, sync
@@ -57,7 +57,7 @@ def fill_contact(session: Session, ticket: Ticket, show: bool) -> bool:
     if not show:
         ticket.requester_email = ticket.requester_phone = None
     elif ticket.requester_id:
-        found = session.get(HelpdeskName, (ticket.provider, "user", ticket.requester_id))
+        found = known.name_row(session, ticket.provider, "user", ticket.requester_id)
         if found is not None:
             ticket.requester_email = found.email or ticket.requester_email
             ticket.requester_phone = found.phone or ticket.requester_phone
@@ -65,16 +65,9 @@ def fill_contact(session: Session, ticket: Ticket, show: bool) -> bool:
 
 
 def _cached_name(session: Session, provider: str, kind: str, external_id: str) -> str | None:
-    """A known name; misses are remembered for the rest of this transaction."""
-    misses: set[tuple[str, str, str]] = session.info.setdefault("helpdesk_name_misses", set())
-    key = (provider, kind, external_id)
-    if key in misses:
-        return None
-    found = session.get(HelpdeskName, key)
-    if found is None:
-        misses.add(key)
-        return None
-    return found.name
+    """A known name (read once per transaction, see `known`)."""
+    found = known.name_row(session, provider, kind, external_id)
+    return found.name if found is not None else None
 
 
 def request_names(session: Session, ticket: Ticket, now: datetime, config: TicketConfig) -> None:
@@ -98,9 +91,8 @@ def request_names(session: Session, ticket: Ticket, now: datetime, config: Ticke
     opened = {key: _lookup_open(session, key) for key in missing}
     if not all(opened.values()):
         # A lookup that finished after this transaction began has stored its name by now.
-        misses: set[tuple[str, str, str]] = session.info.setdefault("helpdesk_name_misses", set())
-        misses.difference_update(
-            (ticket.provider, *missing[k]) for k, open_ in opened.items() if not open_
+        known.forget_misses(
+            session, ((ticket.provider, *missing[k]) for k, open_ in opened.items() if not open_)
         )
         if fill_names(session, ticket) and ticket.published_version >= 0:
             ticket.version += 1
@@ -164,6 +156,7 @@ def names_found(
         row.updated_at = now
         session.add(row)
         session.flush()
+        known.forget_misses(session, [key])
         if row.kind == "user" and row.is_agent and row.email:
             agents.request_lookup(session, row.email, now)  # which Slack member this agent is
         found.append(key)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.db import insert_if_absent
 from bot.models import OutboxMessage
-from bot.tickets import routing
-from bot.tickets.models import HelpdeskName, Ticket, TicketChange, TicketComment, TicketTouch
+from bot.tickets import known, routing
+from bot.tickets.models import Ticket, TicketChange, TicketComment, TicketTouch
 from bot.tickets.render import thread as render
 
 NAME_WAIT = timedelta(seconds=60)
@@ -186,7 +186,7 @@ def _named(session: Session, provider: str, field: str, value: str | None) -> st
     """A change's `#id` value shown by name once the name is known."""
     kind = ID_KINDS.get(field)
     if kind and value and value.startswith("#"):
-        found = session.get(HelpdeskName, (provider, kind, value[1:]))
+        found = known.name_row(session, provider, kind, value[1:])
         if found is not None:
             return found.name
     return value
