@@ -69,11 +69,10 @@ class Wakeups:
             kinds = woken(session)
             if not kinds or not self.shared:
                 return
-            for kind in sorted(kinds):
-                session.execute(
-                    text("SELECT pg_notify(:channel, :sender)"),
-                    {"channel": channel(kind), "sender": self.name},
-                )
+            ordered = sorted(kinds)  # one round trip for all of them
+            calls = ", ".join(f"pg_notify(:channel{i}, :sender)" for i in range(len(ordered)))
+            params = {f"channel{i}": channel(kind) for i, kind in enumerate(ordered)}
+            session.execute(text(f"SELECT {calls}"), {**params, "sender": self.name})
 
         def after_commit(session: Session) -> None:
             kinds = woken(session, clear=True)
