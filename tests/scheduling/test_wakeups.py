@@ -109,6 +109,13 @@ def test_a_commit_wakes_other_replicas_and_a_rollback_does_not(db_url: str) -> N
             wake(session, "outbox")
         assert arrived.wait(5)
         assert woken == ["outbox"] and local == ["outbox"]
+        woken.clear()
+        arrived.clear()
+        with transaction(factory) as session:  # several kinds of work in one commit
+            wake(session, "outbox")
+            wake(session, "inbox")
+        assert arrived.wait(5)
+        assert woken == ["inbox", "outbox"]  # in one transaction, delivered in that order
     finally:
         there.stop()
         here_engine.dispose()
