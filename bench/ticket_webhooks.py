@@ -135,6 +135,7 @@ def check(
     statuses: Counter[int],
     latencies: list[float],
     accepted_in: float,
+    left: int,
     settled_in: float,
 ) -> None:
     """Print the figures and check every ticket's thread in the Slack simulator."""
@@ -155,6 +156,7 @@ def check(
     report.figure("database", url.split(":")[0])
     report.figure("answers", dict(statuses))
     report.figure("accepted in", accepted_in, "s")
+    report.figure("waiting when the last delivery was accepted", left)
     report.target("processed and delivered after", settled_in, 20, unit="s")
     report.figure("p50 latency", percentile(latencies, 50), "ms")
     report.target(
@@ -203,6 +205,7 @@ def replicas(
                 send_all, [(urls[i:] + urls[:i], chunk) for i, chunk in enumerate(slices)]
             )
         accepted_in = time.monotonic() - started
+        left = processes.backlog(engine)
         settled_in = processes.drain(engine)
     finally:
         for app in apps:
@@ -211,7 +214,7 @@ def replicas(
     statuses: Counter[int] = Counter()
     for _, counted in results:
         statuses.update(counted)
-    check(args, report, url, api_url, finals, statuses, latencies, accepted_in, settled_in)
+    check(args, report, url, api_url, finals, statuses, latencies, accepted_in, left, settled_in)
 
 
 def main() -> None:
@@ -296,6 +299,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
     with context.Pool(args.concurrency) as pool:
         results = pool.starmap(send_all, [([server.url], chunk) for chunk in slices])
     accepted_in = time.monotonic() - started
+    left = processes.backlog(engine)
     latencies = [ms for chunk, _ in results for ms in chunk]
     statuses: Counter[int] = Counter()
     for _, counted in results:
@@ -313,7 +317,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> None:
         runtime.dispatcher.notify()
         delivering.join(timeout=30)
 
-    check(args, report, url, api_url, finals, statuses, latencies, accepted_in, settled_in)
+    check(args, report, url, api_url, finals, statuses, latencies, accepted_in, left, settled_in)
     server.stop()
     runtime.stop()
     control.send("stop")
