@@ -74,6 +74,7 @@ def _apply(
 ) -> Applied:
     timing = _timing(ticket)
     searched = _searched(ticket)
+    echoes: dict[bool, set[str]] = {}
     for event in events:
         snap = event.ticket
         if (
@@ -85,7 +86,7 @@ def _apply(
         # A comment without its own time was made when its event says (not when it is read).
         told = event.occurred_at or snap.updated_at or now
         for comment in event.comments:
-            _add_comment(session, ticket, comment, told)
+            _add_comment(session, ticket, comment, told, echoes)
     if created or _searched(ticket) != searched:
         similar.index(session, ticket)  # the index follows subject, description and tags
     timing_changed = created or _timing(ticket) != timing
@@ -254,25 +255,37 @@ def _normalized(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _from_slack(session: Session, ticket: Ticket, comment: CommentIn) -> bool:
+def _from_slack(
+    session: Session, ticket: Ticket, comment: CommentIn, echoes: dict[bool, set[str]]
+) -> bool:
     """Whether a helpdesk comment is the echo of a note or public reply this app sent from
-    Slack (the thread already says so)."""
+    Slack (the thread already says so).
+
+    `echoes` keeps what was sent from Slack, normalized, per visibility, for the events
+    applied together: applying them adds no comment sent from Slack, so it is read once."""
     if not comment.body:
         return False
-    wanted = _normalized(comment.body)
-    sent = session.scalars(
-        select(TicketComment.body).where(
-            TicketComment.ticket_id == ticket.id,
-            TicketComment.from_slack.is_(True),
-            TicketComment.public.is_(comment.public),
-            TicketComment.external_id.like("slack:%"),
+    if comment.public not in echoes:
+        sent = session.scalars(
+            select(TicketComment.body).where(
+                TicketComment.ticket_id == ticket.id,
+                TicketComment.from_slack.is_(True),
+                TicketComment.public.is_(comment.public),
+                TicketComment.external_id.like("slack:%"),
+            )
         )
-    )
-    return any(_normalized(body) == wanted for body in sent)
+        echoes[comment.public] = {_normalized(body) for body in sent}
+    return _normalized(comment.body) in echoes[comment.public]
 
 
-def _add_comment(session: Session, ticket: Ticket, comment: CommentIn, told: datetime) -> None:
-    ours = _from_slack(session, ticket, comment)
+def _add_comment(
+    session: Session,
+    ticket: Ticket,
+    comment: CommentIn,
+    told: datetime,
+    echoes: dict[bool, set[str]],
+) -> None:
+    ours = _from_slack(session, ticket, comment, echoes)
     author = comment.author
     cached = (
         known.name_row(session, ticket.provider, "user", comment.author_id)
