@@ -100,11 +100,11 @@ def process_due(
     The batch claims a few due events first (FIRST_CLAIM), and with them the other due events
     of the same subjects (at most SIBLINGS_PER_EVENT times as many); while time allows it
     claims again, twice as many each time, up to `limit` events in all (not counting those
-    taken along). Events with a subject whose
-    processor is `Together` go to it as one group; the rest one at a time. `more()`, asked
-    before every group after the first, ends the batch early when false (the caller's time
-    budget); events left over stay pending for the next batch. Claiming little at first keeps
-    a batch that the budget cuts short from locking (on PostgreSQL) events it will not reach.
+    taken along). Events with a subject whose processor is `Together` go to it as one group;
+    the rest one at a time. `more()`, asked before every group after the first, ends the batch
+    early when false (the caller's time budget); events left over stay pending for the next
+    batch. Claiming little at first keeps a batch that the budget cuts short from locking (on
+    PostgreSQL) events it will not reach.
 
     A processor returns None when it acted, or a short reason when the event is of no
     interest (recorded as ignored). An exception rolls back that event alone and schedules a
