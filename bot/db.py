@@ -233,17 +233,34 @@ def _insert_for(session: Session) -> Any:
 def insert_if_absent(
     session: Session, model: type[Any], values: dict[str, Any], keys: list[str]
 ) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on `keys`; True when a row was inserted."""
-    insert = _insert_for(session)
-    # RETURNING tells reliably whether the row went in (psycopg can report rowcount -1 here).
-    first_key = next(iter(model.__table__.primary_key.columns))
-    statement = (
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=keys)
-        .returning(first_key)
-    )
-    return session.execute(statement).first() is not None
+    """INSERT … ON CONFLICT DO NOTHING on `keys`; True when a row was inserted.
+
+    Pending ORM changes are flushed first, as `Session.execute` would (unless autoflush is
+    off); the row itself goes in through Core, so no ORM object is made for it."""
+    if session.autoflush:
+        session.flush()
+    statement = _insert_statement(session.get_bind().dialect.name, model, tuple(keys))
+    return session.connection().execute(statement, values).first() is not None
+
+
+# One statement per (dialect, table, conflict keys), built once: SQLAlchemy then finds its
+# compiled form by the statement's cache key without rebuilding it from `.values()` each time.
+_INSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
+
+
+def _insert_statement(dialect: str, model: type[Any], keys: tuple[str, ...]) -> Any:
+    found = _INSERTS.get((dialect, model.__tablename__, keys))
+    if found is None:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table = model.__table__
+        # RETURNING tells reliably whether the row went in (psycopg can report rowcount -1).
+        first_key = next(iter(table.primary_key.columns))
+        found = insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(first_key)
+        _INSERTS[(dialect, model.__tablename__, keys)] = found
+    return found
 
 
 def insert_rows_if_absent(
