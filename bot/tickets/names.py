@@ -77,18 +77,15 @@ def request_names(session: Session, ticket: Ticket, now: datetime, config: Ticke
     missing = _missing(session, ticket)
     if not missing:
         return
-    asked: set[str] = session.info.setdefault("helpdesk_names_asked", set())
-    todo = [k for k in missing if k not in asked]
-    if todo:
-        asked.update(session.scalars(select(PendingCall.key).where(PendingCall.key.in_(todo))))
-    for key in todo:
-        if key not in asked:
-            kind, external = missing[key]
+    status = _lookups(session, list(missing))
+    for key, (kind, external) in missing.items():
+        if key not in status:
             pending_calls.enqueue(
                 session, key=key, kind=LOOKUP, now=now, payload={"kind": kind, "id": external}
             )
-            asked.add(key)
-    opened = {key: _lookup_open(session, key) for key in missing}
+            status[key] = "pending"
+    # A finished or failed lookup will not bring news; one still to be made will.
+    opened = {key: status[key] in ("pending", "running") for key in missing}
     if not all(opened.values()):
         # A lookup that finished after this transaction began has stored its name by now.
         known.forget_misses(
@@ -124,14 +121,14 @@ def _missing(session: Session, ticket: Ticket) -> dict[str, tuple[str, str]]:
     return missing
 
 
-def _lookup_open(session: Session, key: str) -> bool:
-    """Whether a lookup is still to be made (a finished or failed one will not bring news).
+def _lookups(session: Session, keys: list[str]) -> dict[str, str]:
+    """The state of each lookup queued under one of `keys` (those never queued left out).
 
     Read under a share lock: a lookup finishing now waits for this transaction (see above)."""
-    query = select(PendingCall.status).where(PendingCall.key == key)
+    query = select(PendingCall.key, PendingCall.status).where(PendingCall.key.in_(keys))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True)
-    return session.scalar(query) in (None, "pending", "running")
+    return {key: status for key, status in session.execute(query)}
 
 
 def names_found(
