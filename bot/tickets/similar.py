@@ -30,6 +30,7 @@ COMMON_SHARE = 0.03  # a word in more of all tickets than this is as good as a s
 COMMON_MIN_TICKETS = 1000  # too few tickets to tell which words are common
 MIN_SHARED = 2  # significant words a match must share with the new ticket
 COMMON_CHECKED = 16  # the heaviest words checked for being common (each costs a count)
+COMMON_READ = "similar_common_lexemes"  # session.info: the common lexemes this transaction read
 QUERY_TERMS = 8  # the heaviest words the database is asked for (each adds to every search)
 
 
@@ -181,19 +182,23 @@ def _common_postgresql(session: Session, stems: Sequence[str]) -> set[str]:
     # ANALYZE keeps the most common lexemes of a tsvector column and the share of rows holding
     # each in pg_stats (most_common_elems, most_common_elem_freqs): a catalog read, no scan.
     # https://www.postgresql.org/docs/current/view-pg-stats.html
-    rows = session.execute(
-        text(
-            "SELECT e.lexeme FROM pg_stats AS s, "
-            "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) "
-            "AS e(lexeme, freq) "
-            "WHERE s.schemaname = current_schema() AND s.tablename = 'ticket_search' "
-            "AND s.attname = 'document' AND e.lexeme = ANY(CAST(:stems AS text[])) "
-            "AND e.freq > :share "
-            "AND (SELECT reltuples FROM pg_class WHERE oid = 'ticket_search'::regclass) >= :min"
-        ),
-        {"stems": list(stems), "share": COMMON_SHARE, "min": COMMON_MIN_TICKETS},
-    )
-    return {str(r[0]) for r in rows}
+    # Read once per transaction (statistics change only when ANALYZE runs), not per ticket.
+    common = session.info.get(COMMON_READ)
+    if common is None:
+        rows = session.execute(
+            text(
+                "SELECT e.lexeme FROM pg_stats AS s, "
+                "unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) "
+                "AS e(lexeme, freq) "
+                "WHERE s.schemaname = current_schema() AND s.tablename = 'ticket_search' "
+                "AND s.attname = 'document' AND e.freq > :share "
+                "AND (SELECT reltuples FROM pg_class WHERE oid = 'ticket_search'::regclass) "
+                ">= :min"
+            ),
+            {"share": COMMON_SHARE, "min": COMMON_MIN_TICKETS},
+        )
+        common = session.info[COMMON_READ] = frozenset(str(r[0]) for r in rows)
+    return common.intersection(stems)
 
 
 def find(
