@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import Engine, event, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from bot.db import WAKE_KINDS, woken
 
@@ -79,12 +79,16 @@ class Wakeups:
             if kinds:
                 self.fire(kinds)
 
-        def after_rollback(session: Session) -> None:
-            woken(session, clear=True)
+        def after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+            # Only the transaction's own rollback drops its wake-ups: a savepoint rolled back
+            # (one failed event, a refused search) leaves the work queued before it to wake.
+            # (`after_rollback` would fire for a savepoint too.)
+            if previous.parent is None:
+                woken(session, clear=True)
 
         event.listen(factory, "before_commit", before_commit)
         event.listen(factory, "after_commit", after_commit)
-        event.listen(factory, "after_rollback", after_rollback)
+        event.listen(factory, "after_soft_rollback", after_soft_rollback)
 
     # ---- listening (PostgreSQL) -----------------------------------------------------------------
     def start(self) -> None:

@@ -149,3 +149,29 @@ def test_notifications_from_this_process_are_not_handled_twice(db_url: str) -> N
     finally:
         wakeups.stop()
         engine.dispose()
+
+
+def test_a_savepoint_rolled_back_keeps_the_work_queued_before_it(db_url: str) -> None:
+    engine = make_engine(db_url)
+    wakeups = Wakeups(engine, "solo")
+    factory = session_factory(engine)
+    wakeups.install(factory)
+    woke: list[str] = []
+    wakeups.on("calls", lambda: woke.append("calls"))
+    wakeups.on("outbox", lambda: woke.append("outbox"))
+    try:
+        with transaction(factory) as session:
+            wake(session, "calls")  # a lookup queued by the ticket's events
+            with pytest.raises(RuntimeError), session.begin_nested():
+                session.execute(text("SELECT 1"))
+                raise RuntimeError("the similar-tickets search failed")
+        assert woke == ["calls"]
+        woke.clear()
+        with pytest.raises(RuntimeError), transaction(factory) as session:
+            wake(session, "outbox")
+            raise RuntimeError("the whole transaction failed")
+        with transaction(factory) as session:
+            pass
+        assert woke == []  # a transaction rolled back wakes nothing, then or later
+    finally:
+        engine.dispose()
