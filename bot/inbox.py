@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import literal_column, select
+from sqlalchemy import literal_column, select, text
 from sqlalchemy.orm import Session
 
 from bot.db import insert_if_absent, wake
@@ -46,6 +46,9 @@ class InboxSummary:
     ignored: int = 0
     retried: int = 0
     failed: int = 0
+    # Due events left alone because another transaction was working on their subject: they
+    # are due still, and worth looking at again once that transaction has committed.
+    deferred: int = 0
 
     @property
     def total(self) -> int:
@@ -116,7 +119,8 @@ def process_due(
     while size > 0:
         # Every event processed so far has left the due set (finished, or retried later), and
         # the session flushes before it queries: a second claim reads only the ones after.
-        groups, full = _claim(session, now, size)
+        groups, full, deferred = _claim(session, now, size)
+        summary.deferred += deferred
         for ids in groups:
             if not first and more is not None and not more():
                 return summary
@@ -158,10 +162,11 @@ def _process_group(
         _process_one(session, event, processor, now, summary)
 
 
-def _claim(session: Session, now: datetime, limit: int) -> tuple[list[list[int]], bool]:
+def _claim(session: Session, now: datetime, limit: int) -> tuple[list[list[int]], bool, int]:
     """Up to `limit` due events in arrival order with their subjects' other due events,
-    grouped by subject (groups in the order of their first event); and whether the limit was
-    reached (more may be due). On PostgreSQL the rows are locked and rows another replica
+    grouped by subject (groups in the order of their first event); whether the limit was
+    reached (more may be due); and how many due events were left to another transaction
+    working on their subject. On PostgreSQL the rows are locked and rows another replica
     holds are skipped.
 
     Only ids are read; each group's events are loaded when it is reached (`_load`), so a batch
@@ -175,6 +180,14 @@ def _claim(session: Session, now: datetime, limit: int) -> tuple[list[list[int]]
     rows = list(session.execute(query))
     full = len(rows) == limit
     subjects = {subject for _, _, subject in rows if subject is not None}
+    deferred = 0
+    if postgres and subjects:
+        # A subject's events that arrived after another claimer took the earlier ones are not
+        # locked yet: the subject's lock keeps them for after that claimer commits, so one
+        # subject is never worked on in two places at once (threads or replicas).
+        subjects = _lock_subjects(session, subjects)
+        kept = [row for row in rows if row[2] is None or row[2] in subjects]
+        rows, deferred = kept, len(rows) - len(kept)
     if subjects:
         siblings = (
             select(*brief)
@@ -192,7 +205,23 @@ def _claim(session: Session, now: datetime, limit: int) -> tuple[list[list[int]]
     groups: dict[object, list[int]] = {}
     for id_, source, subject in rows:
         groups.setdefault((source, subject) if subject is not None else id_, []).append(id_)
-    return list(groups.values()), full
+    return list(groups.values()), full, deferred
+
+
+# The first key of the two-key advisory locks on subjects (a key space of their own: one-key
+# advisory locks, as the leader's and the migrations' are, never collide with them).
+SUBJECT_LOCKS = 727_270_100
+_LOCK_SUBJECTS = text(
+    "SELECT s FROM unnest(CAST(:subjects AS text[])) AS s "
+    "WHERE pg_try_advisory_xact_lock(:space, hashtext(s))"
+)
+
+
+def _lock_subjects(session: Session, subjects: set[str]) -> set[str]:
+    """The subjects this transaction now holds (PostgreSQL): those another transaction holds
+    are left out (held until commit or rollback)."""
+    found = session.scalars(_LOCK_SUBJECTS, {"subjects": sorted(subjects), "space": SUBJECT_LOCKS})
+    return set(found)
 
 
 def _load(session: Session, ids: list[int]) -> list[InboundEvent]:

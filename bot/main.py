@@ -223,6 +223,9 @@ def build_runtime(
         inbox_step(factory, settings, clock, pressure),
         after=after_inbox,
         pressure=pressure,
+        # On PostgreSQL a second thread works while the first waits on the database (claims
+        # and subject locks keep them apart); SQLite has one writer, so one thread.
+        threads=2 if engine.dialect.name == "postgresql" else 1,
     )
     deps.wake_inbox, deps.wake_calls = inbox_worker.wake, calls_worker.wake
     leadership = Leadership(engine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -28,6 +29,9 @@ from scheduling.sweeps import sla as sla_sweep
 HOURLY = 3600.0
 # How long one inbox transaction may keep taking events (seconds).
 INBOX_BUDGET = 0.03
+# How long a batch that found only events another transaction was working on waits before
+# it looks again (seconds).
+DEFERRED_PAUSE = 0.005
 
 
 def inbox_step(
@@ -36,23 +40,31 @@ def inbox_step(
     clock: Callable[[], datetime],
     pressure: Pressure | None = None,
 ) -> Callable[[], int]:
-    """One batch of stored events; returns how many were finished.
+    """One batch of stored events; returns how many were finished (or, when it finished none,
+    how many it left to another transaction working on their subjects, to look again).
 
     A batch is one transaction (one commit for many events) that ends after INBOX_BUDGET
     seconds, or as soon as a request arrives, so a webhook never waits long for the writer
     (see `bot.db`)."""
-    deadline = [0.0]
+    budget = threading.local()  # each worker thread's own batch deadline
 
     def more() -> bool:
-        return time.monotonic() < deadline[0] and not (pressure is not None and pressure.busy())
+        return time.monotonic() < budget.deadline and not (pressure is not None and pressure.busy())
 
     sweep = inbox_sweep.sweep_for(settings, more=more)
 
     def step() -> int:
-        deadline[0] = time.monotonic() + INBOX_BUDGET
+        budget.deadline = time.monotonic() + INBOX_BUDGET
         with transaction(factory) as session:
             result = sweep(session, clock())
-        return result["done"] + result["ignored"] + result["failed"]
+        finished = result["done"] + result["ignored"] + result["failed"]
+        if not finished and result["deferred"]:
+            # Another thread or replica was working on these events' subjects: they are free
+            # once it commits, and it may have looked for more before this batch let go of
+            # them. Look again shortly rather than leave them to the next tick.
+            time.sleep(DEFERRED_PAUSE)
+            return result["deferred"]
+        return finished
 
     return step
 

@@ -103,7 +103,7 @@ class Leadership:
             return self.name
         query = text(
             "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE l.locktype = 'advisory' AND l.objid = :k AND l.granted "
+            "WHERE l.locktype = 'advisory' AND l.objid = :k AND l.objsubid = 1 AND l.granted "
             # Advisory locks are per database; pg_locks shows every database of the server.
             "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "LIMIT 1"

@@ -58,7 +58,8 @@ class Worker:
 
     The inbox worker processes stored events right after a handler stores one; the calls
     worker makes pending Zendesk/Jira calls right after they are queued. The leader's ticks
-    run the same steps, so nothing waits on a worker that died.
+    run the same steps, so nothing waits on a worker that died. With `threads` above one,
+    as many threads run the step side by side (the step's claims keep them apart).
     """
 
     def __init__(
@@ -67,6 +68,7 @@ class Worker:
         step: Callable[[], int],
         after: Callable[[], None],
         pressure: Pressure | None = None,
+        threads: int = 1,
     ) -> None:
         self.name = name
         self.step = step
@@ -74,11 +76,15 @@ class Worker:
         self.pressure = pressure
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, name=f"{name}-{n}", daemon=True)
+            for n in range(threads)
+        ]
 
     def start(self) -> None:
-        """Start the worker thread."""
-        self._thread.start()
+        """Start the worker threads."""
+        for thread in self._threads:
+            thread.start()
 
     def wake(self) -> None:
         """Something is waiting: do it now."""
@@ -88,8 +94,9 @@ class Worker:
         """Finish the current step and stop."""
         self._stop.set()
         self._wake.set()
-        if self._thread.ident is not None:
-            self._thread.join(timeout=10)
+        for thread in self._threads:
+            if thread.ident is not None:
+                thread.join(timeout=10)
 
     def run_until_idle(self) -> int:
         """Run steps until one does nothing; returns how many items were handled."""

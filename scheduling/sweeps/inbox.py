@@ -30,6 +30,7 @@ def sweep_for(
             "ignored": summary.ignored,
             "retried": summary.retried,
             "failed": summary.failed,
+            "deferred": summary.deferred,
         }
 
     return sweep

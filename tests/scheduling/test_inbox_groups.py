@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import inbox
 from bot.db import transaction
 from bot.models import AppState, InboundEvent
+from bot.settings import Settings
+from scheduling.jobs import inbox_step
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -141,3 +143,61 @@ def test_a_batch_cut_short_holds_no_event_it_did_not_reach(engine: Engine) -> No
                 .with_for_update(skip_locked=True)
             ).all()
         assert len(free) >= 15  # at most a first claim's few are held
+
+
+def test_one_subject_is_never_worked_on_in_two_places_at_once(engine: Engine) -> None:
+    """An event that arrives while another claimer works on its subject is not locked by that
+    claimer yet: a second claimer (another thread or replica) must leave it, not apply it
+    alongside the first."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: a second claimer waits for the first")
+    factory = sessionmaker(engine, expire_on_commit=False)
+    _store(factory, ("x1", "t:X"), ("y1", "t:Y"))
+    second: list[list[str]] = []
+
+    def record(session: Session, events: list[InboundEvent], now: datetime) -> list[str | None]:
+        second.append([e.external_id for e in events])
+        return [None] * len(events)
+
+    meanwhile: list[inbox.InboxSummary] = []
+
+    def first(session: Session, events: list[InboundEvent], now: datetime) -> list[str | None]:
+        _store(factory, ("x2", "t:X"))  # arrives meanwhile, committed
+        with transaction(factory) as other:
+            meanwhile.append(inbox.process_due(other, NOW, {"desk": inbox.Together(record)}))
+        return [None] * len(events)
+
+    with transaction(factory) as session:
+        summary = inbox.process_due(session, NOW, {"desk": inbox.Together(first)}, limit=1)
+    assert summary.done == 1
+    assert second == [["y1"]]  # not ["x2"]: X was being worked on
+    assert (meanwhile[0].done, meanwhile[0].deferred) == (1, 1)
+    with transaction(factory) as session:
+        inbox.process_due(session, NOW, {"desk": inbox.Together(record)})
+    assert second == [["y1"], ["x2"]]
+    with transaction(factory) as session:
+        assert inbox.counts(session) == {"done": 3}
+
+
+def test_a_worker_that_found_only_held_subjects_looks_again(engine: Engine) -> None:
+    """A batch that left every event to another transaction must not report "nothing to do":
+    that transaction may already have looked for more, and the events would wait for the
+    scheduler's tick."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("subject locks are PostgreSQL's")
+    factory = sessionmaker(engine, expire_on_commit=False)
+    settings = Settings(_env_file=None, database_url=engine.url.render_as_string(False))
+    step = inbox_step(factory, settings, lambda: NOW)
+    _store(factory, ("x1", "t:X"))
+    with engine.connect() as other, other.begin():
+        other.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext('t:X'))"),
+            {"space": inbox.SUBJECT_LOCKS},
+        )
+        assert step() == 1  # left to the holder, and worth another look
+        with transaction(factory) as session:
+            assert inbox.counts(session) == {"pending": 1}
+    assert step() == 1  # the holder let go: processed (no processor for "desk": ignored)
+    assert step() == 0
+    with transaction(factory) as session:
+        assert inbox.counts(session) == {"ignored": 1}

@@ -96,8 +96,20 @@ def test_inbox_sweep_processes_stored_events_once(app: Any) -> None:
     )
     [job] = [j for j in clockwork.jobs if j.name == "inbox"]
     try:
-        assert clockwork.run_job(job) == {"done": 1, "ignored": 0, "retried": 0, "failed": 0}
-        assert clockwork.run_job(job) == {"done": 0, "ignored": 0, "retried": 0, "failed": 0}
+        assert clockwork.run_job(job) == {
+            "done": 1,
+            "ignored": 0,
+            "retried": 0,
+            "failed": 0,
+            "deferred": 0,
+        }
+        assert clockwork.run_job(job) == {
+            "done": 0,
+            "ignored": 0,
+            "retried": 0,
+            "failed": 0,
+            "deferred": 0,
+        }
     finally:
         clockwork.leadership.release()  # the lock would outlive the test on its connection
     app.runtime.dispatcher.drain()
