@@ -221,9 +221,9 @@ def woken(session: Session, *, clear: bool = False) -> set[str]:
     return set(kinds)
 
 
-def _insert_for(session: Session) -> Any:
-    """INSERT with ON CONFLICT for this session's backend (SQLite or PostgreSQL)."""
-    if session.get_bind().dialect.name == "postgresql":
+def _insert_for(dialect: str) -> Any:
+    """INSERT with ON CONFLICT for a backend (SQLite or PostgreSQL), by dialect name."""
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -251,14 +251,14 @@ _INSERTS: dict[tuple[str, str, tuple[str, ...]], Any] = {}
 def _insert_statement(dialect: str, model: type[Any], keys: tuple[str, ...]) -> Any:
     found = _INSERTS.get((dialect, model.__tablename__, keys))
     if found is None:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         table = model.__table__
         # RETURNING tells reliably whether the row went in (psycopg can report rowcount -1).
         first_key = next(iter(table.primary_key.columns))
-        found = insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(first_key)
+        found = (
+            _insert_for(dialect)(table)
+            .on_conflict_do_nothing(index_elements=list(keys))
+            .returning(first_key)
+        )
         _INSERTS[(dialect, model.__tablename__, keys)] = found
     return found
 
@@ -278,7 +278,8 @@ def insert_rows_if_absent(
     if not rows:
         return {}
     # Core rather than ORM bulk insert: the same statement, without per-row ORM bookkeeping.
-    statement = _insert_for(session)(model.__table__).on_conflict_do_nothing(index_elements=keys)
+    insert = _insert_for(session.get_bind().dialect.name)
+    statement = insert(model.__table__).on_conflict_do_nothing(index_elements=keys)
     if returning is None:
         session.connection().execute(statement, rows)
         return {}
