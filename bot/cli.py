@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from pydantic import ValidationError
@@ -79,6 +77,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from bot import logs, migrate
     from bot.db import sqlite_path
+    from scheduling.worker_processes import WorkerProcesses, sole_process, wanted
 
     settings = _settings()
     logs.configure(settings.log_level, settings.log_format)
@@ -92,7 +91,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     engine = _database(settings, create=True)
     path = sqlite_path(engine)
     if path is not None:
-        _one_process(path)
+        if settings.worker_processes:
+            _fail(
+                "WORKER_PROCESSES: SQLite runs in one process; leave it empty or 0, or use "
+                "PostgreSQL (DATABASE_URL) for worker processes"
+            )
+        problem = sole_process(path)
+        if problem:
+            _fail(problem)
     logging.getLogger("supportbot").info(
         "database.opened backend=%s %s",
         engine.dialect.name,
@@ -130,38 +136,28 @@ def cmd_run(args: argparse.Namespace) -> int:
             "using the port: set PORT or pass --port"
         )
     runtime = build_runtime(settings, scheduler=not args.no_scheduler, engine=engine)
-    serve(runtime, sock)
+    workers = WorkerProcesses(wanted(settings.worker_processes, engine.dialect.name))
+    serve(runtime, sock, workers)
     return 0
 
 
-_HELD: list[object] = []
+def cmd_work(_args: argparse.Namespace) -> int:
+    """Process stored events and pending calls, without HTTP (PostgreSQL), until SIGTERM or
+    until the `supportbot run` that started it is gone."""
+    from bot import logs
+    from bot.main import build_runtime
+    from scheduling.worker_processes import become_worker, work
 
-
-def _one_process(path: Path) -> None:
-    """Hold an OS lock on `<db>.lock` for this process's life, or exit 2: SQLite cannot share
-    work between processes (replicas need PostgreSQL)."""
-    try:
-        import fcntl
-    except ImportError:  # not a POSIX system: nothing to hold
-        return
-    lock_path = path.with_name(path.name + ".lock")
-    handle = lock_path.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown"
-        handle.close()
-        _fail(
-            f"another supportbot process (pid {holder}) is running on {path}; SQLite allows "
-            "one process per database: stop it first, or use PostgreSQL (DATABASE_URL) to run "
-            "replicas"
-        )
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"{os.getpid()}\n")
-    handle.flush()
-    _HELD.append(handle)  # released by the OS when this process ends, however it ends
+    settings = _settings()
+    logs.configure(settings.log_level, settings.log_format)
+    engine = _database(settings)
+    if engine.dialect.name != "postgresql":
+        _fail("worker processes share the work through PostgreSQL; DATABASE_URL is SQLite")
+    stop = become_worker()
+    # No Socket Mode link: Slack's requests reach the process that serves.
+    quiet = settings.model_copy(update={"slack_app_token": None})
+    work(build_runtime(quiet, scheduler=False, engine=engine), stop)
+    return 0
 
 
 def cmd_check(_args: argparse.Namespace) -> int:
@@ -356,6 +352,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--host")
     run.add_argument("--port", type=int)
     run.set_defaults(func=cmd_run)
+    subs.add_parser(
+        "work",
+        help="process stored events without serving (started by `run` on PostgreSQL)",
+    ).set_defaults(func=cmd_work)
     subs.add_parser("check", help="validate settings and connections").set_defaults(func=cmd_check)
     db = subs.add_parser(
         "db",

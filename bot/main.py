@@ -53,6 +53,7 @@ from scheduling.jobs import build_jobs, calls_step, inbox_step
 from scheduling.leader import Leadership
 from scheduling.scheduler import Clockwork, Worker
 from scheduling.wakeups import Wakeups
+from scheduling.worker_processes import WorkerProcesses
 
 log = logging.getLogger("supportbot")
 
@@ -347,11 +348,15 @@ def _exit_on_sigterm(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
-def serve(runtime: Runtime, sock: socket.socket) -> None:
-    """Serve HTTP on `sock` (and Socket Mode when configured) until Ctrl-C or SIGTERM."""
+def serve(runtime: Runtime, sock: socket.socket, workers: WorkerProcesses | None = None) -> None:
+    """Serve HTTP on `sock` (and Socket Mode when configured) until Ctrl-C or SIGTERM, with
+    `workers` (worker processes) beside this one."""
     if runtime.socket_mode is not None:
         runtime.socket_mode.connect()
     runtime.start()
+    if workers is not None and workers.count:
+        workers.start()
+        runtime.probes.append(workers.probe)
     host, port = sock.getsockname()[:2]
     log.info("supportbot.serving host=%s port=%d", host, port)
     config = uvicorn.Config(runtime.web, log_level="warning", access_log=False, lifespan="off")
@@ -362,6 +367,8 @@ def serve(runtime: Runtime, sock: socket.socket) -> None:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         log.info("supportbot.stopping")
+        if workers is not None:
+            workers.stop()
         runtime.stop()
 
 

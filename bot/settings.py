@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     outbox_stall_seconds: float = Field(default=300.0, gt=0)
     # One log line per HTTP request (method, path, status, duration).
     access_log: bool = False
+    # `supportbot work` processes beside the one serving (PostgreSQL; unset: one per core beyond
+    # the first, up to 3; 0: everything in one process). See scheduling/worker_processes.py.
+    worker_processes: int | None = Field(default=None, ge=0, le=16)
 
     @field_validator("slack_api_url")
     @classmethod
