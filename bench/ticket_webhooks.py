@@ -9,8 +9,11 @@ event processed and delivered within 20 s of the last accepted delivery; at the 
 1,000 root messages, every comment exactly once, and every root message showing the ticket's
 final state.
 
-`--database-url postgresql://…` runs it in a scratch database on that server; with
+`--database-url postgresql://…` runs it in a scratch database on that server, against one
+`supportbot run` as deployed (which on PostgreSQL starts its worker processes); with
 `--replicas N` the app is N `supportbot run` processes and the senders alternate between them.
+`--in-process` (and `--ingest-only`) runs the app inside this script, in one interpreter, as on
+SQLite: the figure for WORKER_PROCESSES=0, and the one to profile.
 """
 
 from __future__ import annotations
@@ -226,7 +229,12 @@ def main() -> None:
     parser.add_argument(
         "--ingest-only",
         action="store_true",
-        help="measure the endpoint alone; process after ingestion",
+        help="measure the endpoint alone; process after ingestion (in this process)",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the app in this process, in one interpreter (PostgreSQL; SQLite always is)",
     )
     parser.add_argument(
         "--replicas",
@@ -237,6 +245,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.replicas and not (args.database_url or "").startswith("postgres"):
         raise SystemExit("--replicas needs --database-url postgresql://… (SQLite is one process)")
+    postgres = (args.database_url or "").startswith("postgres")
+    if postgres and not (args.replicas or args.in_process or args.ingest_only):
+        args.replicas = 1  # `supportbot run`, as deployed
     with scratch(args.database_url) as url:
         run(args, url)
 
@@ -244,7 +255,8 @@ def main() -> None:
 def run(args: argparse.Namespace, database_url: str | None) -> None:
     """The benchmark on one database."""
     title = f"ticket webhooks: {args.deliveries} deliveries for {args.tickets} tickets"
-    report = Report(title + (f", {args.replicas} replicas" if args.replicas else ""))
+    shape = {0: ", in one process", 1: ", one `supportbot run`"}
+    report = Report(title + shape.get(args.replicas, f", {args.replicas} replicas"))
     url, engine = fresh_database(database_url)
     context = multiprocessing.get_context("spawn")
     control, child_end = context.Pipe()
