@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import delivery
 from bot.db import Pressure, transaction
+from bot.logs import scrub
 from integrations.metrics import Metrics
 from integrations.slack_delivery import Dispatcher
 from scheduling.leader import Leadership
@@ -217,6 +218,11 @@ class Clockwork:
         started = time.perf_counter()
         try:
             summary = job.run(now)
+        except OSError as exc:  # Slack, Jira or Zendesk unreachable: the next tick tries again
+            reason = scrub(str(getattr(exc, "reason", None) or exc))[:200]
+            name = type(exc).__name__
+            log.warning("sweep.unreachable job=%s error=%s: %s", job.name, name, reason)
+            return None
         finally:
             self.metrics.sweep_duration.labels(job.name).observe(time.perf_counter() - started)
         if any(summary.values()):

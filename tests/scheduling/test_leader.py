@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -10,6 +11,8 @@ from sqlalchemy import Engine, select
 from bot import events, inbox
 from bot.db import make_engine, transaction
 from bot.models import InboundEvent
+from integrations.clients import Clients
+from integrations.slack_delivery import make_web_client
 from scheduling.jobs import build_jobs
 from scheduling.leader import Leadership
 from scheduling.scheduler import Clockwork, Job
@@ -143,3 +146,28 @@ def test_failing_event_is_retried_with_backoff_then_recorded_as_failed(app: Any)
     with transaction(app.runtime.factory) as session:
         assert inbox.counts(session) == {"failed": 1}
         assert inbox.process_due(session, app.clock.now(), {"slack": process}).total == 0
+
+
+def test_a_sweep_that_cannot_reach_slack_logs_one_line_and_runs_again_next_tick(
+    app: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nothing listens on port 9 (discard): every Slack call is refused.
+    clients = Clients(slack=make_web_client("xoxb-test", "http://127.0.0.1:9/api/"))
+    clockwork = Clockwork(
+        app.runtime.factory,
+        Leadership(app.runtime.engine),
+        app.runtime.dispatcher,
+        tick_seconds=30,
+        clock=app.clock.now,
+        jobs=build_jobs(app.runtime.factory, clients, app.runtime.settings),
+    )
+    [job] = [j for j in clockwork.jobs if j.name == "directory"]
+    try:
+        with caplog.at_level(logging.WARNING, logger="supportbot"):
+            assert clockwork.run_job(job) is None
+        [line] = [r for r in caplog.records if r.name.startswith("supportbot")]
+        assert line.getMessage().startswith("sweep.unreachable job=directory error=URLError")
+        assert line.exc_info is None  # one line, no traceback
+        assert clockwork.last_tick is not None  # it ran, and runs again at the next tick
+    finally:
+        clockwork.leadership.release()
