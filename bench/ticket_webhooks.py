@@ -11,7 +11,8 @@ final state.
 
 `--database-url postgresql://…` runs it in a scratch database on that server, against one
 `supportbot run` as deployed (which on PostgreSQL starts its worker processes); with
-`--replicas N` the app is N `supportbot run` processes and the senders alternate between them.
+`--replicas N` the app is N `supportbot run` processes (WORKER_PROCESSES=0: together they fill
+the machine's cores) and the senders alternate between them.
 `--in-process` (and `--ingest-only`) runs the app inside this script, in one interpreter, as on
 SQLite: the figure for WORKER_PROCESSES=0, and the one to profile.
 """
@@ -195,6 +196,10 @@ def replicas(
         "ZENDESK_WEBHOOK_SECRET": SECRET,
         "OUTBOX_CHANNEL_RATE": "0",
     }
+    if args.replicas > 1:
+        # Replicas sharing this machine's cores already use them all: one process each, as an
+        # operator running several replicas on one host would set it.
+        env["WORKER_PROCESSES"] = "0"
     apps = [processes.start(env, f"replica-{i}") for i in range(args.replicas)]
     try:
         processes.wait_healthy(apps)
