@@ -278,6 +278,11 @@ class Settings(BaseSettings):
                 "ZENDESK_WEBHOOK_SECRET not set: /webhooks/zendesk refuses Zendesk's webhooks, "
                 "so tickets arrive only with reconciliation"
             )
+        if self.worker_processes and self.database_url.startswith("sqlite"):
+            problems.append(
+                f"WORKER_PROCESSES={self.worker_processes} with a SQLite DATABASE_URL: SQLite "
+                "runs in one process, so `supportbot run` refuses it; leave it empty or 0"
+            )
         return problems
 
     def missing_for_run(self) -> list[str]:

@@ -55,20 +55,18 @@ def wanted(configured: int | None, backend: str) -> int:
 class WorkerProcesses:
     """Start `count` children running `command`, restart any that exits, stop them all."""
 
-    def __init__(self, count: int, command: list[str] | None = None) -> None:
+    def __init__(
+        self, count: int, command: list[str] | None = None, down_after: float = DOWN_REASON_AFTER
+    ) -> None:
         self.count = count
         self.command = command or [sys.executable, "-m", "bot.cli", "work"]
+        self.down_after = down_after
         self._children: list[subprocess.Popen[bytes] | None] = [None] * count
         self._down_since: list[float | None] = [None] * count
         self._failures = [0] * count
         self._lifelines: list[int | None] = [None] * count
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    @property
-    def pids(self) -> list[int]:
-        """The running children's process ids."""
-        return [c.pid for c in self._children if c is not None and c.poll() is None]
 
     def start(self) -> None:
         """Start every child, and the thread that watches them."""
@@ -125,17 +123,25 @@ class WorkerProcesses:
                         delay,
                     )
                 elif now >= restart_at[slot] and not self._stop.is_set():
-                    self._spawn(slot)
+                    try:
+                        self._spawn(slot)
+                    except OSError as exc:  # no process to be had now (memory, limits)
+                        delay = RESTART_SECONDS[-1]
+                        restart_at[slot] = now + delay
+                        log.warning(
+                            "workers.spawn_failed slot=%d error=%s retry_in=%.0fs", slot, exc, delay
+                        )
+                        continue
                     self._down_since[slot], up_since[slot] = None, now
 
     def probe(self, _now: datetime) -> str | None:
         """A /readyz reason while a child has been down longer than DOWN_REASON_AFTER."""
         now = time.monotonic()
-        down = [s for s in self._down_since if s is not None and now - s > DOWN_REASON_AFTER]
+        down = [s for s in self._down_since if s is not None and now - s > self.down_after]
         if down:
             return (
                 f"workers: {len(down)} of {self.count} worker process(es) down for more than "
-                f"{DOWN_REASON_AFTER:.0f} s (restarting)"
+                f"{self.down_after:g} s (restarting)"
             )
         return None
 

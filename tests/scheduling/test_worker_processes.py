@@ -3,6 +3,7 @@ starts, restarts and outlives none of them (PostgreSQL); SQLite refuses them."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,7 @@ from bot.settings import Settings
 from handlers.server import WebServer
 from integrations.simulators.slack.server import SlackSimulator
 from integrations.simulators.zendesk.server import ZendeskSimulator
-from scheduling.worker_processes import MAX_AUTO, wanted
+from scheduling.worker_processes import MAX_AUTO, WorkerProcesses, wanted
 
 TICKETS = 6
 
@@ -103,6 +105,31 @@ def test_how_many_worker_processes() -> None:
     assert wanted(0, "postgresql") == 0 and wanted(2, "postgresql") == 2
     cores = len(os.sched_getaffinity(0))
     assert wanted(None, "postgresql") == max(0, min(cores - 1, MAX_AUTO))
+
+
+def test_a_worker_process_that_keeps_failing_is_restarted_and_named_by_readiness(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    failing = [sys.executable, "-c", "raise SystemExit(3)"]
+    workers = WorkerProcesses(1, command=failing, down_after=0.3)
+    now = datetime.now(UTC)
+    with caplog.at_level(logging.INFO, logger="supportbot.workers"):
+        workers.start()
+        try:
+            assert workers.probe(now) is None  # just started
+            _wait(lambda: workers.probe(now) is not None, 10, "readiness did not say so")
+            assert workers.probe(now) == (
+                "workers: 1 of 1 worker process(es) down for more than 0.3 s (restarting)"
+            )
+            _wait(
+                lambda: sum("workers.started" in r.getMessage() for r in caplog.records) >= 2,
+                10,
+                "the failed worker process was not started again",
+            )
+        finally:
+            workers.stop()
+    exits = [r.getMessage() for r in caplog.records if "workers.exited" in r.getMessage()]
+    assert exits and exits[0].startswith("workers.exited slot=0 code=3 restart_in=1s")
 
 
 def test_a_worker_process_processes_what_another_process_stored(
@@ -238,6 +265,12 @@ def test_sqlite_refuses_worker_processes(tmp_path: Path) -> None:
         "supportbot: WORKER_PROCESSES: SQLite runs in one process; leave it empty or 0, or use "
         "PostgreSQL (DATABASE_URL) for worker processes"
     ]
+    check = run_cli(["check"], cwd=tmp_path, env={**env, "WORKER_PROCESSES": "1"})
+    assert check.returncode == 1
+    assert check.stdout.splitlines()[0] == (
+        "settings: FAILED - WORKER_PROCESSES=1 with a SQLite DATABASE_URL: SQLite runs in one "
+        "process, so `supportbot run` refuses it; leave it empty or 0"
+    )
     assert run_cli(["db", "upgrade"], cwd=tmp_path, env=env).returncode == 0
     work = run_cli(["work"], cwd=tmp_path, env=env)
     assert work.returncode == 2
