@@ -81,11 +81,15 @@ class WorkerProcesses:
         # The child's lifeline: it holds the read end, only this process the write end.
         read_end, write_end = os.pipe()
         try:
-            # Same environment and working directory, so the child reads the same settings.
+            # Same environment and working directory, so the child reads the same settings. A
+            # process group of its own: Ctrl-C in a terminal, sent to the foreground group, stops
+            # this process, which then stops its children (they would otherwise stop at once and
+            # be taken for workers that exited).
             child = subprocess.Popen(  # noqa: S603
                 self.command,
                 stdin=subprocess.DEVNULL,
                 pass_fds=(read_end,),
+                process_group=0,
                 env={**os.environ, LIFELINE_ENV: str(read_end)},
             )
         except BaseException:

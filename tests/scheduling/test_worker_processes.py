@@ -225,6 +225,9 @@ def test_run_starts_restarts_and_never_orphans_its_worker_processes(
             app.log,
         )
         workers = _children(pid)
+        # Ctrl-C in a terminal reaches the foreground process group, not worker processes:
+        # their parent stops them when it stops itself.
+        assert all(os.getpgid(w) not in (os.getpgid(pid), os.getpgrp()) for w in workers)
         # Work still flows: a ticket webhook reaches Slack.
         desk.deliver = "queue"
         customer = desk.add_user("Casey Customer")
