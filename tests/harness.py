@@ -190,7 +190,9 @@ def start_app(
         values["slack_app_token"] = APP_TOKEN
     values.update(overrides)
     settings = Settings(_env_file=None, **values)
-    runtime = build_runtime(settings, clock=clock.now, scheduler=False, socket_ping_interval=0.5)
+    # Pings every second: the Socket Mode client replaces a link after about 5 s without a pong
+    # (losing a command in flight, as Slack would), which a busy CI machine should not trip.
+    runtime = build_runtime(settings, clock=clock.now, scheduler=False, socket_ping_interval=1.0)
     server = WebServer(runtime.web).start()
     # Like a person, the driver sees what the app does right after acking (a modal opening).
     driver = SlackDriver(

@@ -243,7 +243,8 @@ def test_a_thread_reply_in_a_synced_channel_becomes_one_note_over_socket_mode(
         answer = desk.driver.command(
             "/support", "sync on", user_id="U0LEAD", channel_id="C0SUPPORT"
         )
-        assert any("is now sent to the ticket" in t for t in answer.ephemeral)
+        assert answer.status == 200, "the command's envelope was not acknowledged"
+        assert any("is now sent to the ticket" in t for t in answer.ephemeral), answer.ephemeral
         desk.clock.advance(seconds=1)
         _, reply = desk.driver.user_message("U0AGENT", "C0SUPPORT", "synced", thread_ts=root["ts"])
         assert reply.status == 200 and desk.driver.envelopes[-1].type == "events_api"
