@@ -8,6 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,10 +18,50 @@ from typing import Any
 
 import requests
 from cli_helpers import clean_env, free_port
+from harness import BOT_TOKEN, SIGNING_SECRET, SUPPORT_CHANNEL, ZENDESK_SECRET
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from bot.db import normalize_url
 from integrations.signatures import sign_zendesk
+from integrations.simulators.slack.server import SlackSimulator
+from integrations.simulators.zendesk.server import ZendeskSimulator
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def replica_env(db_url: str, slack: SlackSimulator, desk: ZendeskSimulator) -> dict[str, str]:
+    """The settings of a replica on `db_url` that talks to these simulators."""
+    return {
+        "DATABASE_URL": db_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "SUPPORT_CHANNEL": SUPPORT_CHANNEL,
+        "OUTBOX_CHANNEL_RATE": "0",
+        "ZENDESK_URL": desk.url,
+        "ZENDESK_EMAIL": desk.email,
+        "ZENDESK_API_TOKEN": desk.api_token,
+        "ZENDESK_WEBHOOK_SECRET": ZENDESK_SECRET,
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@contextmanager
+def scratch_database(server_url: str, prefix: str) -> Iterator[str]:
+    """An empty database of its own on the PostgreSQL server of `server_url` (no lock or
+    session of another test can be in the way), dropped afterwards with any sessions left."""
+    server = make_url(normalize_url(server_url))
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @dataclass

@@ -7,7 +7,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,11 +16,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from cli_helpers import clean_env, free_port, run_cli, wait_ready
 from conftest import PG_URL
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from replicas import scratch_database
+from sqlalchemy import text
 
 from bot import migrate
-from bot.db import make_engine, normalize_url
+from bot.db import make_engine
 from integrations.simulators.slack.server import SlackSimulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,13 +164,7 @@ def test_replicas_upgrading_a_fresh_postgresql_database_at_once_leave_one_schema
     tmp_path: Path,
 ) -> None:
     assert PG_URL
-    server = make_url(normalize_url(PG_URL))
-    name = f"supportbot_race_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database(PG_URL, "supportbot_race") as url:
         with ThreadPoolExecutor(4) as pool:
             results = list(
                 pool.map(
@@ -192,10 +185,6 @@ def test_replicas_upgrading_a_fresh_postgresql_database_at_once_leave_one_schema
                 assert compare_metadata(context, migrate.metadata()) == []
         finally:
             engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_run_on_a_database_a_newer_version_migrated_says_so_in_one_line(tmp_path: Path) -> None:

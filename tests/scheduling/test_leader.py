@@ -79,6 +79,20 @@ def test_sweeps_run_only_on_the_leader(db_url: str, app: Any) -> None:
             engine.dispose()
 
 
+def _leader_job(app: Any, clients: Clients, name: str) -> tuple[Clockwork, Job]:
+    """The app's scheduled jobs, run with `clients`, on a clockwork that leads; and job `name`."""
+    clockwork = Clockwork(
+        app.runtime.factory,
+        Leadership(app.runtime.engine),
+        app.runtime.dispatcher,
+        tick_seconds=30,
+        clock=app.clock.now,
+        jobs=build_jobs(app.runtime.factory, clients, app.runtime.settings),
+    )
+    [job] = [j for j in clockwork.jobs if j.name == name]
+    return clockwork, job
+
+
 def test_inbox_sweep_processes_stored_events_once(app: Any) -> None:
     with transaction(app.runtime.factory) as session:
         inbox.store(
@@ -89,15 +103,7 @@ def test_inbox_sweep_processes_stored_events_once(app: Any) -> None:
             payload={"event": {"type": "app_home_opened", "user": "U0AGENT"}},
             now=app.clock.now(),
         )
-    clockwork = Clockwork(
-        app.runtime.factory,
-        Leadership(app.runtime.engine),
-        app.runtime.dispatcher,
-        tick_seconds=30,
-        clock=app.clock.now,
-        jobs=build_jobs(app.runtime.factory, app.runtime.clients, app.runtime.settings),
-    )
-    [job] = [j for j in clockwork.jobs if j.name == "inbox"]
+    clockwork, job = _leader_job(app, app.runtime.clients, "inbox")
     try:
         assert clockwork.run_job(job) == {
             "done": 1,
@@ -153,15 +159,7 @@ def test_a_sweep_that_cannot_reach_slack_logs_one_line_and_runs_again_next_tick(
 ) -> None:
     # Nothing listens on port 9 (discard): every Slack call is refused.
     clients = Clients(slack=make_web_client("xoxb-test", "http://127.0.0.1:9/api/"))
-    clockwork = Clockwork(
-        app.runtime.factory,
-        Leadership(app.runtime.engine),
-        app.runtime.dispatcher,
-        tick_seconds=30,
-        clock=app.clock.now,
-        jobs=build_jobs(app.runtime.factory, clients, app.runtime.settings),
-    )
-    [job] = [j for j in clockwork.jobs if j.name == "directory"]
+    clockwork, job = _leader_job(app, clients, "directory")
     try:
         with caplog.at_level(logging.WARNING, logger="supportbot"):
             assert clockwork.run_job(job) is None

@@ -4,17 +4,20 @@ killed mid-burst; and the one-process rule on SQLite."""
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_helpers import run_cli
 from harness import BOT_TOKEN, SIGNING_SECRET, SUPPORT_CHANNEL, ZENDESK_SECRET, manifest_scopes
-from replicas import Replica, post_zendesk, start_replica, wait_healthy, wait_leader
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from replicas import (
+    Replica,
+    post_zendesk,
+    replica_env,
+    start_replica,
+    wait_healthy,
+    wait_leader,
+)
 
 from integrations.simulators.slack.server import SlackSimulator
 from integrations.simulators.zendesk.server import ZendeskSimulator
@@ -41,23 +44,6 @@ def _events(desk: ZendeskSimulator) -> tuple[list[dict[str, Any]], set[str]]:
     return events, comments
 
 
-def _env(db_url: str, slack: SlackSimulator, desk: ZendeskSimulator) -> dict[str, str]:
-    return {
-        "DATABASE_URL": db_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "SUPPORT_CHANNEL": SUPPORT_CHANNEL,
-        "OUTBOX_CHANNEL_RATE": "0",
-        "SCHEDULER_TICK_SECONDS": "30",
-        "ZENDESK_URL": desk.url,
-        "ZENDESK_EMAIL": desk.email,
-        "ZENDESK_API_TOKEN": desk.api_token,
-        "ZENDESK_WEBHOOK_SECRET": ZENDESK_SECRET,
-        "LOG_LEVEL": "INFO",
-    }
-
-
 def _counted(slack: SlackSimulator) -> tuple[dict[str, int], dict[str, int]]:
     """Root messages per ticket subject, and replies per comment text."""
     roots: dict[str, int] = {}
@@ -76,25 +62,6 @@ def _counted(slack: SlackSimulator) -> tuple[dict[str, int], dict[str, int]]:
     return roots, replies
 
 
-@pytest.fixture
-def scratch_url(db_url: str) -> Iterator[str]:
-    """An empty database of its own on the test server (the replicas migrate it as they start;
-    no lock held by this test process can be in the way)."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("replicas share work on PostgreSQL only")
-    server = make_url(db_url)
-    name = f"supportbot_replicas_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.mark.parametrize("count", [2, 3])
 def test_killed_leader_is_replaced_and_nothing_is_lost_or_repeated(
     scratch_url: str, tmp_path: Path, count: int
@@ -106,7 +73,7 @@ def test_killed_leader_is_replaced_and_nothing_is_lost_or_repeated(
     replicas: list[Replica] = []
     try:
         events, comments = _events(desk)
-        env = _env(db_url, slack, desk)
+        env = {**replica_env(db_url, slack, desk), "SCHEDULER_TICK_SECONDS": "30"}
         replicas = [start_replica(env, tmp_path, f"replica-{i}") for i in range(count)]
         wait_healthy(replicas)
         leader = wait_leader(replicas)

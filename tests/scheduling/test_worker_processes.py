@@ -9,17 +9,14 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cli_helpers import clean_env, run_cli
 from harness import BOT_TOKEN, SIGNING_SECRET, SUPPORT_CHANNEL, ZENDESK_SECRET, manifest_scopes
-from replicas import ROOT, post_zendesk, start_replica, wait_healthy
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from replicas import ROOT, post_zendesk, replica_env, start_replica, wait_healthy
+from sqlalchemy import func, select
 
 from bot.main import build_runtime
 from bot.models import InboundEvent
@@ -30,40 +27,6 @@ from integrations.simulators.zendesk.server import ZendeskSimulator
 from scheduling.worker_processes import MAX_AUTO, WorkerProcesses, wanted
 
 TICKETS = 6
-
-
-@pytest.fixture
-def scratch_url(db_url: str) -> Iterator[str]:
-    """An empty database of its own on the test server."""
-    if not db_url.startswith("postgresql"):
-        pytest.skip("worker processes share work through PostgreSQL")
-    server = make_url(db_url)
-    name = f"supportbot_workers_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _env(db_url: str, slack: SlackSimulator, desk: ZendeskSimulator) -> dict[str, str]:
-    return {
-        "DATABASE_URL": db_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "SUPPORT_CHANNEL": SUPPORT_CHANNEL,
-        "OUTBOX_CHANNEL_RATE": "0",
-        "ZENDESK_URL": desk.url,
-        "ZENDESK_EMAIL": desk.email,
-        "ZENDESK_API_TOKEN": desk.api_token,
-        "ZENDESK_WEBHOOK_SECRET": ZENDESK_SECRET,
-        "LOG_LEVEL": "INFO",
-    }
 
 
 def _children(pid: int) -> list[int]:
@@ -140,7 +103,7 @@ def test_a_worker_process_processes_what_another_process_stored(
     slack = SlackSimulator(token=BOT_TOKEN, scopes=manifest_scopes()).start()
     slack.add_channel(SUPPORT_CHANNEL, "support")
     desk = ZendeskSimulator(webhook_secret=ZENDESK_SECRET).start()
-    env = _env(scratch_url, slack, desk)
+    env = replica_env(scratch_url, slack, desk)
     assert run_cli(["db", "upgrade"], cwd=tmp_path, env=env).returncode == 0
     settings = Settings(
         _env_file=None, **{k.lower(): v for k, v in env.items() if k != "LOG_LEVEL"}
@@ -207,7 +170,7 @@ def test_run_starts_restarts_and_never_orphans_its_worker_processes(
     slack.add_channel(SUPPORT_CHANNEL, "support")
     desk = ZendeskSimulator(webhook_secret=ZENDESK_SECRET).start()
     app = start_replica(
-        {**_env(scratch_url, slack, desk), "WORKER_PROCESSES": "2"}, tmp_path, "run"
+        {**replica_env(scratch_url, slack, desk), "WORKER_PROCESSES": "2"}, tmp_path, "run"
     )
     try:
         wait_healthy([app])
