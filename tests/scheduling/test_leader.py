@@ -80,7 +80,7 @@ def test_sweeps_run_only_on_the_leader(db_url: str, app: Any) -> None:
 
 
 def _leader_job(app: Any, clients: Clients, name: str) -> tuple[Clockwork, Job]:
-    """The app's scheduled jobs, run with `clients`, on a clockwork that leads; and job `name`."""
+    """A clockwork of its own running the app's scheduled jobs with `clients`; and job `name`."""
     clockwork = Clockwork(
         app.runtime.factory,
         Leadership(app.runtime.engine),
