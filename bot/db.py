@@ -207,6 +207,12 @@ def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
 # Kinds of work a transaction can create; see `wake` (scheduling/wakeups.py listens).
 WAKE_KINDS = ("inbox", "outbox", "calls")
 _WAKE = "supportbot_wake"
+WAKE_CHANNEL_PREFIX = "supportbot_"
+
+
+def wake_channel(kind: str) -> str:
+    """The PostgreSQL NOTIFY channel of one kind of work."""
+    return f"{WAKE_CHANNEL_PREFIX}{kind}"
 
 
 def wake(session: Session, kind: str) -> None:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import literal_column, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db import insert_if_absent, wake
+from bot.db import insert_if_absent, transaction, wake, wake_channel
 from bot.models import InboundEvent
 
 log = logging.getLogger("supportbot.inbox")
@@ -69,25 +70,88 @@ def store(
     """Record an inbound event; False when the same (source, external id) was stored before.
 
     `subject` says what the event is about (see `InboundEvent.subject`)."""
-    stored = insert_if_absent(
-        session,
-        InboundEvent,
-        {
-            "source": source,
-            "external_id": external_id[:255],
-            "event_type": event_type[:128],
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "received_at": now,
-            "next_attempt_at": now,
-            "subject": subject,
-        },
-        ["source", "external_id"],
-    )
+    row = _row(source, external_id, event_type, payload, now, subject)
+    stored = insert_if_absent(session, InboundEvent, row, ["source", "external_id"])
     if stored:
         wake(session, "inbox")
     return stored
+
+
+def store_now(
+    factory: sessionmaker[Session],
+    *,
+    source: str,
+    external_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    now: datetime,
+    subject: str | None = None,
+    sender: str = "",
+) -> bool:
+    """`store` as a unit of work of its own, committed when this returns (the request path).
+
+    On PostgreSQL it is one statement in autocommit: the row and the inbox's wake-up
+    notification (`pg_notify`, from `sender` as in scheduling/wakeups.py) commit together in
+    one round trip, where a transaction takes four (BEGIN, INSERT, NOTIFY, COMMIT), each a
+    wait the webhook's answer would queue behind. The caller wakes this process's own worker.
+    On SQLite: `store` in a `transaction`."""
+    if factory.kw["bind"].dialect.name != "postgresql":
+        with transaction(factory) as session:
+            return store(
+                session,
+                source=source,
+                external_id=external_id,
+                event_type=event_type,
+                payload=payload,
+                now=now,
+                subject=subject,
+            )
+    row = _row(source, external_id, event_type, payload, now, subject)
+    params = {**row, "channel": wake_channel("inbox"), "sender": sender}
+    with factory.kw["bind"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        return conn.execute(_STORE_AND_NOTIFY, params).first() is not None
+
+
+def _row(
+    source: str,
+    external_id: str,
+    event_type: str,
+    payload: dict[str, Any],
+    now: datetime,
+    subject: str | None,
+) -> dict[str, Any]:
+    """A new event's row: pending, due now."""
+    return {
+        "source": source,
+        "external_id": external_id[:255],
+        "event_type": event_type[:128],
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "received_at": now,
+        "next_attempt_at": now,
+        "subject": subject,
+    }
+
+
+def _store_and_notify() -> Any:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, and pg_notify once per row inserted (none
+    for a duplicate): built once, so SQLAlchemy reuses its compiled form."""
+    table = InboundEvent.__table__
+    columns = ("source", "external_id", "event_type", "payload", "status", "attempts")
+    columns += ("received_at", "next_attempt_at", "subject")
+    stored = (
+        postgresql_insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        .returning(table.c.id)
+        .cte("stored")
+    )
+    notify = func.pg_notify(bindparam("channel"), bindparam("sender"))
+    return select(stored.c.id, notify).select_from(stored)
+
+
+_STORE_AND_NOTIFY = _store_and_notify()
 
 
 def process_due(

@@ -232,6 +232,7 @@ def build_runtime(
     leadership = Leadership(engine)
     # Work committed here or on another replica wakes the worker that does it (wakeups.py).
     wakeups = Wakeups(engine, leadership.name)
+    deps.instance = leadership.name
     wakeups.on("inbox", inbox_worker.wake)
     wakeups.on("outbox", dispatcher.notify)
     wakeups.on("calls", calls_worker.wake)

@@ -43,6 +43,8 @@ class Deps:
     wake_inbox: Callable[[], None] = _nothing
     wake_outbox: Callable[[], None] = _nothing
     wake_calls: Callable[[], None] = _nothing
+    # This process's name on its wake-up notifications (its own listener skips them).
+    instance: str = ""
     # Every request touches it so background work lets requests have SQLite's writer first.
     pressure: Pressure = field(default_factory=Pressure)
     listening: Listening = field(default_factory=Listening)

@@ -9,6 +9,9 @@ call (`bot.db.wake`). Sessions of the factory `install` is given then, on commit
   wakes its own worker for that kind;
 - in this process, wake the local worker right after the commit.
 
+A webhook's event is stored in one statement that notifies by itself (`bot.inbox.store_now`),
+signed with this process's name as well.
+
 The scheduler's tick stays the safety net: a lost notification only delays work to the tick.
 """
 
@@ -22,17 +25,11 @@ from typing import Any
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from bot.db import WAKE_KINDS, woken
+from bot.db import WAKE_CHANNEL_PREFIX, WAKE_KINDS, wake_channel, woken
 
 log = logging.getLogger("supportbot.wakeups")
 
-CHANNEL_PREFIX = "supportbot_"
 RECONNECT_SECONDS = (0.5, 1.0, 2.0, 5.0)
-
-
-def channel(kind: str) -> str:
-    """The NOTIFY channel of one kind of work."""
-    return f"{CHANNEL_PREFIX}{kind}"
 
 
 class Wakeups:
@@ -71,7 +68,7 @@ class Wakeups:
                 return
             ordered = sorted(kinds)  # one round trip for all of them
             calls = ", ".join(f"pg_notify(:channel{i}, :sender)" for i in range(len(ordered)))
-            params = {f"channel{i}": channel(kind) for i, kind in enumerate(ordered)}
+            params = {f"channel{i}": wake_channel(kind) for i, kind in enumerate(ordered)}
             session.execute(text(f"SELECT {calls}"), {**params, "sender": self.name})
 
         def after_commit(session: Session) -> None:
@@ -126,7 +123,7 @@ class Wakeups:
                     for note in self._conn.notifies(timeout=1.0):
                         self.received += 1
                         if note.payload != self.name:  # our own commits woke us already
-                            self.fire([note.channel.removeprefix(CHANNEL_PREFIX)])
+                            self.fire([note.channel.removeprefix(WAKE_CHANNEL_PREFIX)])
             except Exception as exc:  # noqa: BLE001 - reconnect; the tick covers the gap
                 if self._stop.is_set():
                     break
@@ -153,7 +150,7 @@ class Wakeups:
             **KEEPALIVES,
         )
         for kind in WAKE_KINDS:
-            conn.execute(f"LISTEN {channel(kind)}")
+            conn.execute(f"LISTEN {wake_channel(kind)}")
         return conn
 
     def _close(self) -> None:

@@ -7,7 +7,6 @@ from typing import Any
 from slack_bolt import App
 
 from bot import inbox
-from bot.db import transaction
 from bot.ids import Event
 from handlers.deps import Deps
 
@@ -18,15 +17,15 @@ def register(app: App, deps: Deps) -> None:
     def store(body: dict[str, Any]) -> None:
         event = body.get("event") or {}
         event_id = body.get("event_id") or f"{event.get('type')}:{event.get('event_ts')}"
-        with transaction(deps.factory) as session:
-            new = inbox.store(
-                session,
-                source="slack",
-                external_id=str(event_id),
-                event_type=str(event.get("type", "unknown")),
-                payload=body,
-                now=deps.clock(),
-            )
+        new = inbox.store_now(
+            deps.factory,
+            source="slack",
+            external_id=str(event_id),
+            event_type=str(event.get("type", "unknown")),
+            payload=body,
+            now=deps.clock(),
+            sender=deps.instance,
+        )
         deps.metrics.webhook("slack", "stored" if new else "duplicate")
         deps.wake_inbox()
 

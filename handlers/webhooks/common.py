@@ -9,7 +9,6 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot import inbox
-from bot.db import transaction
 from handlers.deps import Deps
 
 log = logging.getLogger("supportbot.webhooks")
@@ -28,16 +27,16 @@ async def store(
     deps.pressure.touch()
 
     def write() -> bool:
-        with transaction(deps.factory) as session:
-            return inbox.store(
-                session,
-                source=source,
-                external_id=external_id,
-                event_type=event_type,
-                payload=payload,
-                now=deps.clock(),
-                subject=subject,
-            )
+        return inbox.store_now(
+            deps.factory,
+            source=source,
+            external_id=external_id,
+            event_type=event_type,
+            payload=payload,
+            now=deps.clock(),
+            subject=subject,
+            sender=deps.instance,
+        )
 
     # In a worker thread: waiting for the database must not stall the event loop.
     new = await run_in_threadpool(write)

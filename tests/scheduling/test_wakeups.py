@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime
 
 import pytest
 import requests
 from harness import BOT_TOKEN, HELPDESK_SECRET, SIGNING_SECRET, SUPPORT_CHANNEL, manifest_scopes
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from bot.db import make_engine, session_factory, transaction, wake
+from bot import inbox
+from bot.db import make_engine, reading, session_factory, transaction, wake
 from bot.main import build_runtime
+from bot.models import InboundEvent
 from bot.settings import Settings
 from handlers.server import WebServer
 from integrations.signatures import sign_helpdesk
@@ -174,4 +177,51 @@ def test_a_savepoint_rolled_back_keeps_the_work_queued_before_it(db_url: str) ->
             pass
         assert woke == []  # a transaction rolled back wakes nothing, then or later
     finally:
+        engine.dispose()
+
+
+def test_an_event_stored_on_the_request_path_wakes_other_replicas_once(db_url: str) -> None:
+    engine = make_engine(db_url)
+    factory = session_factory(engine)
+    there_engine = make_engine(db_url) if db_url.startswith("postgresql") else None
+    there = Wakeups(there_engine, "there") if there_engine is not None else None
+    woken: list[str] = []
+    arrived = threading.Event()
+
+    def store(n: int) -> bool:
+        return inbox.store_now(
+            factory,
+            source="helpdesk",
+            external_id=f"request-path-{n}",
+            event_type="ticket.created",
+            payload={"n": n},
+            now=datetime.now(UTC),
+            subject=f"ticket:{n}",
+            sender="here",
+        )
+
+    try:
+        if there is not None:
+            there.on("inbox", lambda: (woken.append("inbox"), arrived.set()))
+            there.start()
+            deadline = time.monotonic() + 10
+            while not there.listening:
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            time.sleep(0.2)
+            woken.clear()  # listening again fires every kind once
+            arrived.clear()
+        assert store(1) is True
+        assert store(1) is False  # a repeated delivery: stored once, no second wake-up
+        with reading(factory) as session:  # committed: another connection sees it
+            pending = session.scalars(select(InboundEvent.external_id)).all()
+        assert pending == ["request-path-1"]
+        if there is not None:
+            assert arrived.wait(5), "the other replica was not woken"
+            time.sleep(0.3)
+            assert woken == ["inbox"]
+    finally:
+        if there is not None:
+            there.stop()
+            there_engine.dispose()
         engine.dispose()
