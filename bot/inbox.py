@@ -253,16 +253,7 @@ def _claim(session: Session, now: datetime, limit: int) -> tuple[list[list[int]]
         kept = [row for row in rows if row[2] is None or row[2] in subjects]
         rows, deferred = kept, len(rows) - len(kept)
     if subjects:
-        siblings = (
-            select(*brief)
-            .where(
-                *due,
-                InboundEvent.subject.in_(subjects),
-                InboundEvent.id.not_in([id_ for id_, _, _ in rows]),
-            )
-            .order_by(InboundEvent.id)
-            .limit(limit * SIBLINGS_PER_EVENT)
-        )
+        siblings = _siblings(subjects, [id_ for id_, _, _ in rows], now, limit * SIBLINGS_PER_EVENT)
         if postgres:
             siblings = siblings.with_for_update(skip_locked=True)
         rows = sorted(rows + list(session.execute(siblings)))
@@ -270,6 +261,27 @@ def _claim(session: Session, now: datetime, limit: int) -> tuple[list[list[int]]
     for id_, source, subject in rows:
         groups.setdefault((source, subject) if subject is not None else id_, []).append(id_)
     return list(groups.values()), full, deferred
+
+
+def _siblings(subjects: set[str], claimed: list[int], now: datetime, limit: int) -> Any:
+    """The other due events of `subjects` (not `claimed`), in arrival order: ids, sources and
+    subjects."""
+    return (
+        select(InboundEvent.id, InboundEvent.source, InboundEvent.subject)
+        .where(
+            PENDING,
+            # Not `next_attempt_at <= now`: written so that no index on next_attempt_at can
+            # serve it. SQLite plans without statistics and would read every due event through
+            # ix_inbound_events_status_next, filtering the subjects out of thousands during a
+            # backlog, where the (subject, status) index finds these few rows at once.
+            # (The column is never null; PostgreSQL chooses by its statistics either way.)
+            func.coalesce(InboundEvent.next_attempt_at, now) <= now,
+            InboundEvent.subject.in_(subjects),
+            InboundEvent.id.not_in(claimed),
+        )
+        .order_by(InboundEvent.id)
+        .limit(limit)
+    )
 
 
 # The first key of the two-key advisory locks on subjects (a key space of their own: one-key

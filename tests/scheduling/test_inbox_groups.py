@@ -201,3 +201,16 @@ def test_a_worker_that_found_only_held_subjects_looks_again(engine: Engine) -> N
     assert step() == 0
     with transaction(factory) as session:
         assert inbox.counts(session) == {"ignored": 1}
+
+
+def test_a_claim_finds_its_subjects_other_events_by_the_subject_index(engine: Engine) -> None:
+    # During a backlog thousands of events are due: the subjects' few must be found through
+    # the (subject, status) index, not by reading every due event and filtering. SQLite plans
+    # without statistics, so its choice is fixed; PostgreSQL's depends on them.
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's plan depends on its statistics")
+    query = inbox._siblings({"t:A", "t:B"}, [1, 2], NOW, 32)
+    compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
+    with engine.connect() as conn:
+        plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+    assert "ix_inbound_events_subject_status" in plan, plan
