@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,10 @@ from scheduling.sweeps import patterns as patterns_sweep
 
 LEADS = "C0LEADS"
 SUPPORT = "C0SUPPORT"
+# Patterns are raised once per UTC day and listed by day and week: the tests run at a fixed
+# time (a Wednesday morning), so an hour or two days later is the same day or week whatever
+# the time the suite runs.
+pytestmark = pytest.mark.travel(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))
 
 
 @pytest.fixture
