@@ -70,7 +70,11 @@ def store(
     """Record an inbound event; False when the same (source, external id) was stored before.
 
     `subject` says what the event is about (see `InboundEvent.subject`)."""
-    row = _row(source, external_id, event_type, payload, now, subject)
+    return _insert(session, _row(source, external_id, event_type, payload, now, subject))
+
+
+def _insert(session: Session, row: dict[str, Any]) -> bool:
+    """Insert the event's row unless present; the inbox wakes when the session commits."""
     stored = insert_if_absent(session, InboundEvent, row, ["source", "external_id"])
     if stored:
         wake(session, "inbox")
@@ -95,20 +99,13 @@ def store_now(
     one round trip, where a transaction takes four (BEGIN, INSERT, NOTIFY, COMMIT), each a
     wait the webhook's answer would queue behind. The caller wakes this process's own worker.
     On SQLite: `store` in a `transaction`."""
-    if factory.kw["bind"].dialect.name != "postgresql":
-        with transaction(factory) as session:
-            return store(
-                session,
-                source=source,
-                external_id=external_id,
-                event_type=event_type,
-                payload=payload,
-                now=now,
-                subject=subject,
-            )
     row = _row(source, external_id, event_type, payload, now, subject)
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        with transaction(factory) as session:
+            return _insert(session, row)
     params = {**row, "channel": wake_channel("inbox"), "sender": sender}
-    with factory.kw["bind"].connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         return conn.execute(_STORE_AND_NOTIFY, params).first() is not None
 
 
