@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import time_machine
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from replicas import scratch_database
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import migrate
-from bot.db import make_engine, normalize_url, session_factory
+from bot.db import make_engine, session_factory
 from integrations.simulators.base import start_mark, started_since
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -70,19 +69,11 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pg_database() -> Iterator[str]:
     """A fresh, migrated PostgreSQL database for this run, dropped afterwards."""
     assert PG_URL
-    server = make_url(normalize_url(PG_URL))
-    name = f"supportbot_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = server.set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(PG_URL, "supportbot_test") as url:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
